@@ -1,0 +1,144 @@
+CREATE TABLE `api_keys` (
+	`id` text PRIMARY KEY NOT NULL,
+	`workspace_id` text NOT NULL,
+	`name` text NOT NULL,
+	`scope` text DEFAULT 'admin' NOT NULL,
+	`token_hash` text NOT NULL,
+	`prefix` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`last_used_at` integer,
+	`revoked_at` integer,
+	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `api_keys_token_hash_unique` ON `api_keys` (`token_hash`);--> statement-breakpoint
+CREATE INDEX `api_keys_workspace_idx` ON `api_keys` (`workspace_id`);--> statement-breakpoint
+CREATE TABLE `devices` (
+	`id` text PRIMARY KEY NOT NULL,
+	`workspace_id` text NOT NULL,
+	`name` text NOT NULL,
+	`token_hash` text NOT NULL,
+	`status` text DEFAULT 'active' NOT NULL,
+	`weight` integer DEFAULT 1 NOT NULL,
+	`group_name` text,
+	`enrolled_at` integer NOT NULL,
+	`paused_at` integer,
+	`revoked_at` integer,
+	`heartbeat_interval_ms` integer NOT NULL,
+	`last_heartbeat_at` integer,
+	`prev_heartbeat_at` integer,
+	`last_run_id` text,
+	`last_boot_id` text,
+	`last_seq` integer,
+	`last_gap_kind` text,
+	`clock_skew_ms` integer,
+	`app_version` text,
+	`last_health` text,
+	`liveness_state` text DEFAULT 'offline' NOT NULL,
+	`liveness_changed_at` integer,
+	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `devices_token_hash_unique` ON `devices` (`token_hash`);--> statement-breakpoint
+CREATE INDEX `devices_workspace_idx` ON `devices` (`workspace_id`,`status`);--> statement-breakpoint
+CREATE TABLE `enrollment_codes` (
+	`id` text PRIMARY KEY NOT NULL,
+	`workspace_id` text NOT NULL,
+	`code_hash` text NOT NULL,
+	`device_name` text,
+	`created_at` integer NOT NULL,
+	`expires_at` integer NOT NULL,
+	`used_at` integer,
+	`used_by_device_id` text,
+	`revoked_at` integer,
+	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `enrollment_codes_code_hash_unique` ON `enrollment_codes` (`code_hash`);--> statement-breakpoint
+CREATE INDEX `enrollment_codes_workspace_idx` ON `enrollment_codes` (`workspace_id`);--> statement-breakpoint
+CREATE TABLE `heartbeats` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`workspace_id` text NOT NULL,
+	`device_id` text NOT NULL,
+	`received_at` integer NOT NULL,
+	`interval_ms` integer NOT NULL,
+	`device_time` integer NOT NULL,
+	`run_id` text NOT NULL,
+	`boot_id` text NOT NULL,
+	`seq` integer NOT NULL,
+	`monotonic_ms` integer NOT NULL,
+	`gap_kind` text NOT NULL,
+	`app_version` text NOT NULL,
+	`driver_status` text NOT NULL,
+	`battery_pct` integer,
+	`charging` integer,
+	`battery_temp_c` integer,
+	`network_type` text,
+	`signal_dbm` integer,
+	`queue_depth` integer NOT NULL,
+	`oldest_pending_age_s` integer,
+	`payload` text NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `heartbeats_device_time_idx` ON `heartbeats` (`device_id`,`received_at`);--> statement-breakpoint
+CREATE INDEX `heartbeats_received_idx` ON `heartbeats` (`received_at`);--> statement-breakpoint
+CREATE TABLE `message_events` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`message_id` text NOT NULL,
+	`workspace_id` text NOT NULL,
+	`device_id` text,
+	`attempt` integer NOT NULL,
+	`status` text NOT NULL,
+	`at` integer NOT NULL,
+	`device_at` integer,
+	`source` text NOT NULL,
+	`applied` integer NOT NULL,
+	`error_code` text,
+	`detail` text
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `message_events_dedupe_idx` ON `message_events` (`message_id`,`attempt`,`status`);--> statement-breakpoint
+CREATE INDEX `message_events_workspace_at_idx` ON `message_events` (`workspace_id`,`at`);--> statement-breakpoint
+CREATE TABLE `messages` (
+	`id` text PRIMARY KEY NOT NULL,
+	`workspace_id` text NOT NULL,
+	`recipient` text NOT NULL,
+	`body` text NOT NULL,
+	`encoding` text NOT NULL,
+	`segments` integer NOT NULL,
+	`status` text NOT NULL,
+	`state_rank` integer NOT NULL,
+	`attempt` integer DEFAULT 0 NOT NULL,
+	`device_id` text,
+	`sim_slot` integer,
+	`preferred_device_id` text,
+	`device_group` text,
+	`idempotency_key` text,
+	`request_hash` text,
+	`metadata` text,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	`expires_at` integer NOT NULL,
+	`deadline_at` integer,
+	`next_attempt_at` integer,
+	`submitted_at` integer,
+	`sent_at` integer,
+	`completed_at` integer,
+	`error_code` text,
+	`error_message` text,
+	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `messages_idempotency_idx` ON `messages` (`workspace_id`,`idempotency_key`);--> statement-breakpoint
+CREATE INDEX `messages_workspace_created_idx` ON `messages` (`workspace_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `messages_status_deadline_idx` ON `messages` (`status`,`deadline_at`);--> statement-breakpoint
+CREATE INDEX `messages_device_status_idx` ON `messages` (`device_id`,`status`);--> statement-breakpoint
+CREATE TABLE `workspaces` (
+	`id` text PRIMARY KEY NOT NULL,
+	`slug` text NOT NULL,
+	`name` text NOT NULL,
+	`heartbeat_interval_ms` integer DEFAULT 30000 NOT NULL,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `workspaces_slug_unique` ON `workspaces` (`slug`);

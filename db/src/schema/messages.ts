@@ -1,0 +1,75 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { messageStates } from './constants.ts';
+import { workspaces } from './workspaces.ts';
+
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    recipient: text('recipient').notNull(),
+    body: text('body').notNull(),
+    encoding: text('encoding', { enum: ['gsm7', 'ucs2'] }).notNull(),
+    segments: integer('segments').notNull(),
+    status: text('status', { enum: messageStates }).notNull(),
+    /** Position in the state order; a receipt moves a message only to a higher rank. */
+    stateRank: integer('state_rank').notNull(),
+    /** Lease attempt; receipts name the attempt they belong to. */
+    attempt: integer('attempt').notNull().default(0),
+    deviceId: text('device_id'),
+    simSlot: integer('sim_slot'),
+    preferredDeviceId: text('preferred_device_id'),
+    deviceGroup: text('device_group'),
+    idempotencyKey: text('idempotency_key'),
+    requestHash: text('request_hash'),
+    metadata: text('metadata', { mode: 'json' }),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    /** Deadline of the current non-terminal state (lease, outcome); null once terminal. */
+    deadlineAt: integer('deadline_at'),
+    nextAttemptAt: integer('next_attempt_at'),
+    submittedAt: integer('submitted_at'),
+    sentAt: integer('sent_at'),
+    completedAt: integer('completed_at'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+  },
+  (t) => [
+    uniqueIndex('messages_idempotency_idx').on(t.workspaceId, t.idempotencyKey),
+    index('messages_workspace_created_idx').on(t.workspaceId, t.createdAt),
+    index('messages_status_deadline_idx').on(t.status, t.deadlineAt),
+    index('messages_device_status_idx').on(t.deviceId, t.status),
+  ],
+);
+
+/** Every state change and every receipt, in arrival order; a repeated receipt is one row. */
+export const messageEvents = sqliteTable(
+  'message_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    messageId: text('message_id').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    deviceId: text('device_id'),
+    attempt: integer('attempt').notNull(),
+    status: text('status', { enum: messageStates }).notNull(),
+    /** Server time the event was recorded. */
+    at: integer('at').notNull(),
+    /** Device time of the receipt, when it came from a device. */
+    deviceAt: integer('device_at'),
+    source: text('source', { enum: ['api', 'router', 'device', 'server'] }).notNull(),
+    /** Whether the event moved the message's state (false for late or out-of-order receipts). */
+    applied: integer('applied', { mode: 'boolean' }).notNull(),
+    errorCode: text('error_code'),
+    detail: text('detail', { mode: 'json' }),
+  },
+  (t) => [
+    uniqueIndex('message_events_dedupe_idx').on(t.messageId, t.attempt, t.status),
+    index('message_events_workspace_at_idx').on(t.workspaceId, t.at),
+  ],
+);
+
+export type Message = typeof messages.$inferSelect;
+export type MessageEvent = typeof messageEvents.$inferSelect;

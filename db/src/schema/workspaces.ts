@@ -1,0 +1,12 @@
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const workspaces = sqliteTable('workspaces', {
+  id: text('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  /** The heartbeat interval the server asks this workspace's devices to use. */
+  heartbeatIntervalMs: integer('heartbeat_interval_ms').notNull().default(30_000),
+  createdAt: integer('created_at').notNull(),
+});
+
+export type Workspace = typeof workspaces.$inferSelect;

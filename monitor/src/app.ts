@@ -1,0 +1,86 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Deps } from './deps.ts';
+import type { AppEnv } from './http/env.ts';
+import { ApiError, errorBody, renderError, validationError } from './http/errors.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
+import { devicesRoutes } from './routes/devices.ts';
+import { mountDocs } from './routes/docs.ts';
+import { enrollmentRoutes } from './routes/enrollment.ts';
+import { heartbeatRoutes } from './routes/heartbeats.ts';
+import { receiptRoutes } from './routes/receipts.ts';
+
+/** Largest request body the API reads; larger ones are refused with 413 before parsing. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** The runtime-agnostic Lifeline app. Node (`node.ts`) and Workers (`worker.ts`) each pass their deps. */
+export function createApp(deps: Deps) {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return renderError(c, validationError(result.error, result.target));
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    c.set('requestId', c.req.header('X-Request-Id')?.slice(0, 64) || crypto.randomUUID());
+    await next();
+  });
+
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(errorBody('payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes.`), 413),
+    }),
+  );
+  app.use('/v1/*', async (c, next) => {
+    const method = c.req.method;
+    if (method === 'POST' || method === 'PATCH' || method === 'PUT') {
+      const type = c.req.header('Content-Type') ?? '';
+      if (!/^application\/(?:[\w.-]+\+)?json\b/i.test(type)) {
+        throw new ApiError(
+          415,
+          'unsupported_media_type',
+          'Send the body as JSON with Content-Type: application/json.',
+        );
+      }
+    }
+    await next();
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return renderError(c, err);
+    if (err instanceof HTTPException) {
+      if (err.status === 400) return c.json(errorBody('invalid_json', 'The body is not valid JSON.'), 400);
+      return c.json(errorBody('http_error', err.message), err.status);
+    }
+    const requestId = c.var.requestId;
+    deps.logger.error('unhandled error', {
+      requestId,
+      method: c.req.method,
+      path: c.req.path,
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
+    return c.json(
+      errorBody('internal_error', 'Something went wrong on our side.', undefined, requestId),
+      500,
+    );
+  });
+
+  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404));
+
+  app.get('/healthz', (c) => c.json({ ok: true, time: deps.clock.now() }));
+
+  app.route('/', enrollmentRoutes);
+  app.route('/', devicesRoutes);
+  app.route('/', heartbeatRoutes);
+  app.route('/', receiptRoutes);
+  app.route('/', apiKeyRoutes);
+  mountDocs(app);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,48 @@
+import { countWorkspaces, type Db, insertWorkspaceQuery } from '@lifeline/db';
+import { createApiKey } from './routes/api-keys.ts';
+import { createEnrollmentCode } from './services/enrollment.ts';
+
+export interface FirstRunCredentials {
+  workspaceId: string;
+  apiKey: string;
+  enrollmentCode: string;
+  enrollmentCodeExpiresAt: number;
+}
+
+/**
+ * On an empty database, creates the default workspace with an admin API key and a one-time device
+ * enrolment code. Returns the secrets so the caller can show them once; returns null otherwise.
+ */
+export async function bootstrapFirstRun(db: Db, now: number): Promise<FirstRunCredentials | null> {
+  if ((await countWorkspaces(db)) > 0) return null;
+  const ws = insertWorkspaceQuery(db, { slug: 'default', name: 'My workspace', now });
+  const key = await createApiKey(db, { workspaceId: ws.row.id, name: 'First-run admin key', now });
+  await db.batch([ws.query, key.query]);
+  const code = await createEnrollmentCode(db, {
+    workspaceId: ws.row.id,
+    deviceName: null,
+    now,
+    ttlMs: 7 * 86_400_000,
+  });
+  return {
+    workspaceId: ws.row.id,
+    apiKey: key.key,
+    enrollmentCode: code.code,
+    enrollmentCodeExpiresAt: code.expiresAt,
+  };
+}
+
+export function firstRunBanner(creds: FirstRunCredentials, url: string): string {
+  return [
+    '',
+    '  Lifeline: first run. These secrets are shown once; they are stored only as hashes.',
+    '',
+    `  Admin API key:         ${creds.apiKey}`,
+    `  Device enrolment code: ${creds.enrollmentCode}  (one-time, expires ${new Date(creds.enrollmentCodeExpiresAt).toISOString()})`,
+    '',
+    `  Enrol a phone:   lifeline-agent enroll --server ${url} --code ${creds.enrollmentCode}`,
+    `  API reference:   ${url}/docs`,
+    `  List devices:    curl -H "Authorization: Bearer <admin key>" ${url}/v1/devices`,
+    '',
+  ].join('\n');
+}

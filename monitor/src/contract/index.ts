@@ -1,0 +1,5 @@
+/** The public API's schemas: what the gateway agent and other clients may depend on. */
+export * from './devices.ts';
+export * from './errors.ts';
+export * from './heartbeat.ts';
+export * from './receipts.ts';

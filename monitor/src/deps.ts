@@ -1,0 +1,17 @@
+import type { Db } from '@lifeline/db';
+import type { Clock } from './clock.ts';
+import type { AuthCache } from './http/auth-cache.ts';
+import type { Writer } from './ingest/group-commit.ts';
+import type { HeartbeatWrite } from './ingest/heartbeats.ts';
+import type { Logger } from './logger.ts';
+
+/** Everything the app needs from its runtime; Node and Workers each build one. */
+export interface Deps {
+  db: Db;
+  clock: Clock;
+  heartbeats: Writer<HeartbeatWrite>;
+  authCache: AuthCache;
+  logger: Logger;
+  /** Public base URL, for links the API prints. */
+  publicUrl: string;
+}

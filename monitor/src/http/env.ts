@@ -1,0 +1,11 @@
+import type { Deps } from '../deps.ts';
+import type { AdminPrincipal, DevicePrincipal } from './auth.ts';
+
+export interface AppEnv {
+  Variables: {
+    deps: Deps;
+    requestId: string;
+    admin: AdminPrincipal;
+    device: DevicePrincipal;
+  };
+}

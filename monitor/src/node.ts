@@ -1,0 +1,80 @@
+/**
+ * Lifeline on Node: the embedded default (`npm start`). Reads the configuration from the environment,
+ * serves the API on HOST:PORT with a libSQL file database, and runs the tick every few seconds.
+ */
+import { CronJob } from 'cron';
+import { bootstrapFirstRun, firstRunBanner } from './bootstrap.ts';
+import { systemClock } from './clock.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { jsonLogger } from './logger.ts';
+import { startNodeServer } from './server.ts';
+import { tick } from './tick.ts';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = jsonLogger(config.LOG_LEVEL);
+  const server = await startNodeServer({
+    databaseUrl: config.DATABASE_URL,
+    databaseAuthToken: config.DATABASE_AUTH_TOKEN,
+    host: config.HOST,
+    port: config.PORT,
+    publicUrl: config.PUBLIC_URL,
+    clock: systemClock,
+    logger,
+  });
+  const url = server.deps.publicUrl;
+  const creds = await bootstrapFirstRun(server.deps.db, systemClock.now());
+  if (creds) console.log(firstRunBanner(creds, url));
+  console.log(
+    `Lifeline is listening on ${server.url} (database ${redact(config.DATABASE_URL)}); API reference at ${url}/docs`,
+  );
+
+  let ticking = false;
+  const job = CronJob.from({
+    cronTime: `*/${config.TICK_INTERVAL_S} * * * * *`,
+    start: true,
+    onTick: async () => {
+      if (ticking) return; // never pile up ticks behind a slow one
+      ticking = true;
+      try {
+        const report = await tick(server.deps, systemClock.now());
+        for (const change of report.livenessChanges) logger.info('device liveness', change);
+      } catch (err) {
+        logger.error('tick failed', { error: err instanceof Error ? err.message : String(err) });
+      } finally {
+        ticking = false;
+      }
+    },
+  });
+
+  const stop = async () => {
+    await job.stop();
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+/** A database URL without credentials, for the log. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return url.split('?')[0] ?? '';
+  }
+}
+
+await main();
