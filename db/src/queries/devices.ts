@@ -92,6 +92,8 @@ export type DeviceHeartbeatSnapshot = Pick<
   | 'appVersion'
   | 'lastHealth'
   | 'heartbeatIntervalMs'
+  | 'livenessState'
+  | 'livenessChangedAt'
 >;
 
 export function updateDeviceSnapshotQuery(db: Db, id: string, snapshot: DeviceHeartbeatSnapshot) {

@@ -2,6 +2,7 @@ import type { DeviceHeartbeatSnapshot } from '@lifeline/db';
 import type { GapKind } from '@lifeline/db/schema';
 import type { HeartbeatBody } from '../contract/heartbeat.ts';
 import { classifyGap } from './heartbeat-gap.ts';
+import { livenessAt } from './liveness.ts';
 
 export interface ReceivedHeartbeat {
   body: HeartbeatBody;
@@ -14,7 +15,8 @@ export interface ReceivedHeartbeat {
 /**
  * Folds one heartbeat into a device's snapshot: the two latest receive times (for liveness hysteresis),
  * the run/boot identity (to classify the next gap), clock skew, and the last reported health.
- * Heartbeats received out of order (concurrent requests) never move the snapshot back.
+ * Heartbeats received out of order (concurrent requests) never move the snapshot back. The liveness a
+ * heartbeat brings (a device coming back) is recorded at once; going silent is the tick's to record.
  */
 export function applyHeartbeat(
   prev: DeviceHeartbeatSnapshot,
@@ -35,19 +37,24 @@ export function applyHeartbeat(
       prev.prevHeartbeatAt === null ? hb.receivedAt : Math.max(prev.prevHeartbeatAt, hb.receivedAt);
     return { snapshot: { ...prev, prevHeartbeatAt: prevAt }, gapKind };
   }
-  return {
-    gapKind,
-    snapshot: {
-      lastHeartbeatAt: hb.receivedAt,
-      prevHeartbeatAt: last,
-      lastRunId: hb.body.runId,
-      lastBootId: hb.body.bootId,
-      lastSeq: hb.body.seq,
-      lastGapKind: gapKind,
-      clockSkewMs: hb.body.deviceTime - hb.receivedAt,
-      appVersion: hb.body.appVersion,
-      lastHealth: hb.body,
-      heartbeatIntervalMs: hb.intervalMs,
-    },
+  const next: DeviceHeartbeatSnapshot = {
+    lastHeartbeatAt: hb.receivedAt,
+    prevHeartbeatAt: last,
+    lastRunId: hb.body.runId,
+    lastBootId: hb.body.bootId,
+    lastSeq: hb.body.seq,
+    lastGapKind: gapKind,
+    clockSkewMs: hb.body.deviceTime - hb.receivedAt,
+    appVersion: hb.body.appVersion,
+    lastHealth: hb.body,
+    heartbeatIntervalMs: hb.intervalMs,
+    livenessState: prev.livenessState,
+    livenessChangedAt: prev.livenessChangedAt,
   };
+  const liveness = livenessAt(next, hb.receivedAt);
+  if (liveness !== prev.livenessState) {
+    next.livenessState = liveness;
+    next.livenessChangedAt = hb.receivedAt;
+  }
+  return { snapshot: next, gapKind };
 }

@@ -34,7 +34,8 @@ export function validationError(error: ZodError, target: string): ApiError {
     return new ApiError(400, 'unknown_field', `Unknown field '${field}'.`, field);
   }
   const field = issue.path.join('.');
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  // zod 4 does not keep the input on issues; its message says what it received.
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
     return new ApiError(400, 'missing_field', `Field '${field}' is required.`, field || undefined);
   }
   const where = field ? `'${field}'` : `the ${target}`;
