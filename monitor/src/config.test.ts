@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('has safe defaults for the embedded setup', () => {
+    expect(loadConfig({})).toEqual({
+      PORT: 8787,
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'file:./data/lifeline.db',
+      LOG_LEVEL: 'info',
+      TICK_INTERVAL_S: 5,
+    });
+  });
+
+  it('accepts remote libSQL URLs with a token', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'libsql://db-org.turso.io',
+      DATABASE_AUTH_TOKEN: 't',
+      PORT: '9000',
+    });
+    expect(c).toMatchObject({
+      DATABASE_URL: 'libsql://db-org.turso.io',
+      DATABASE_AUTH_TOKEN: 't',
+      PORT: 9000,
+    });
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'postgres://x'],
+    ['LOG_LEVEL', 'loud'],
+    ['PUBLIC_URL', 'not a url'],
+  ])('refuses a bad %s and names it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '' }).PORT).toBe(8787);
+  });
+});
