@@ -6,7 +6,6 @@ CREATE TABLE `api_keys` (
 	`token_hash` text NOT NULL,
 	`prefix` text NOT NULL,
 	`created_at` integer NOT NULL,
-	`last_used_at` integer,
 	`revoked_at` integer,
 	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
 );
@@ -21,6 +20,8 @@ CREATE TABLE `devices` (
 	`status` text DEFAULT 'active' NOT NULL,
 	`weight` integer DEFAULT 1 NOT NULL,
 	`group_name` text,
+	`sim_rate_per_minute` integer DEFAULT 30 NOT NULL,
+	`sim_rate_per_day` integer DEFAULT 2000 NOT NULL,
 	`enrolled_at` integer NOT NULL,
 	`paused_at` integer,
 	`revoked_at` integer,
@@ -121,6 +122,10 @@ CREATE TABLE `messages` (
 	`expires_at` integer NOT NULL,
 	`deadline_at` integer,
 	`next_attempt_at` integer,
+	`leased_at` integer,
+	`avoid_device_id` text,
+	`retries` integer DEFAULT 0 NOT NULL,
+	`delivery_reports` integer,
 	`submitted_at` integer,
 	`sent_at` integer,
 	`completed_at` integer,
@@ -133,6 +138,8 @@ CREATE UNIQUE INDEX `messages_idempotency_idx` ON `messages` (`workspace_id`,`id
 CREATE INDEX `messages_workspace_created_idx` ON `messages` (`workspace_id`,`created_at`);--> statement-breakpoint
 CREATE INDEX `messages_status_deadline_idx` ON `messages` (`status`,`deadline_at`);--> statement-breakpoint
 CREATE INDEX `messages_device_status_idx` ON `messages` (`device_id`,`status`);--> statement-breakpoint
+CREATE INDEX `messages_queue_idx` ON `messages` (`workspace_id`,`status`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `messages_leased_idx` ON `messages` (`workspace_id`,`leased_at`);--> statement-breakpoint
 CREATE TABLE `workspaces` (
 	`id` text PRIMARY KEY NOT NULL,
 	`slug` text NOT NULL,
@@ -141,4 +148,39 @@ CREATE TABLE `workspaces` (
 	`created_at` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `workspaces_slug_unique` ON `workspaces` (`slug`);
+CREATE UNIQUE INDEX `workspaces_slug_unique` ON `workspaces` (`slug`);--> statement-breakpoint
+CREATE TABLE `webhook_deliveries` (
+	`id` text PRIMARY KEY NOT NULL,
+	`workspace_id` text NOT NULL,
+	`webhook_id` text NOT NULL,
+	`event_type` text NOT NULL,
+	`payload` text NOT NULL,
+	`dedup_key` text NOT NULL,
+	`status` text DEFAULT 'pending' NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`next_attempt_at` integer NOT NULL,
+	`deadline_at` integer NOT NULL,
+	`locked_by` text,
+	`locked_until` integer,
+	`last_error` text,
+	`last_status_code` integer,
+	`created_at` integer NOT NULL,
+	`delivered_at` integer
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `webhook_deliveries_dedup_idx` ON `webhook_deliveries` (`dedup_key`);--> statement-breakpoint
+CREATE INDEX `webhook_deliveries_due_idx` ON `webhook_deliveries` (`status`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `webhook_deliveries_workspace_idx` ON `webhook_deliveries` (`workspace_id`,`created_at`);--> statement-breakpoint
+CREATE TABLE `webhooks` (
+	`id` text PRIMARY KEY NOT NULL,
+	`workspace_id` text NOT NULL,
+	`url` text NOT NULL,
+	`description` text,
+	`secret_ciphertext` text NOT NULL,
+	`event_types` text,
+	`created_at` integer NOT NULL,
+	`disabled_at` integer,
+	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `webhooks_workspace_idx` ON `webhooks` (`workspace_id`);

@@ -19,6 +19,9 @@ export const devices = sqliteTable(
     /** Routing weight (message pipeline); a 70/30 split is weights 70 and 30. */
     weight: integer('weight').notNull().default(1),
     groupName: text('group_name'),
+    /** Send-rate limits per SIM, counted in SMS segments (Android allows an app 30 SMS a minute by default). */
+    simRatePerMinute: integer('sim_rate_per_minute').notNull().default(30),
+    simRatePerDay: integer('sim_rate_per_day').notNull().default(2000),
     enrolledAt: integer('enrolled_at').notNull(),
     pausedAt: integer('paused_at'),
     revokedAt: integer('revoked_at'),

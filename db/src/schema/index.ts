@@ -5,3 +5,4 @@ export * from './enrollment-codes.ts';
 export * from './heartbeats.ts';
 export * from './messages.ts';
 export * from './workspaces.ts';
+export * from './webhooks.ts';

@@ -30,7 +30,16 @@ export const messages = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
     /** Deadline of the current non-terminal state (lease, outcome); null once terminal. */
     deadlineAt: integer('deadline_at'),
+    /** When a queued message may be leased again (retry backoff). */
     nextAttemptAt: integer('next_attempt_at'),
+    /** When the current attempt was leased; rate limits count segments by this time. */
+    leasedAt: integer('leased_at'),
+    /** A device to avoid on the next attempt (the one whose attempt failed or lapsed). */
+    avoidDeviceId: text('avoid_device_id'),
+    /** Retryable failures so far. */
+    retries: integer('retries').notNull().default(0),
+    /** Whether the device's driver reports delivery; without it `sent` is final and the message is left out of the delivery rate. */
+    deliveryReports: integer('delivery_reports', { mode: 'boolean' }),
     submittedAt: integer('submitted_at'),
     sentAt: integer('sent_at'),
     completedAt: integer('completed_at'),
@@ -42,6 +51,8 @@ export const messages = sqliteTable(
     index('messages_workspace_created_idx').on(t.workspaceId, t.createdAt),
     index('messages_status_deadline_idx').on(t.status, t.deadlineAt),
     index('messages_device_status_idx').on(t.deviceId, t.status),
+    index('messages_queue_idx').on(t.workspaceId, t.status, t.nextAttemptAt),
+    index('messages_leased_idx').on(t.workspaceId, t.leasedAt),
   ],
 );
 
