@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { chooseRoute, hasRoom, type RoutableMessage, type RoutingCandidate } from './router.ts';
+
+const device = (deviceId: string, weight = 1, extra: Partial<RoutingCandidate> = {}): RoutingCandidate => ({
+  deviceId,
+  weight,
+  group: null,
+  sims: [{ slot: 0, usedMinute: 0, usedDay: 0 }],
+  limits: { perMinute: 30, perDay: 2000 },
+  ...extra,
+});
+const msg = (recipient: string, extra: Partial<RoutableMessage> = {}): RoutableMessage => ({
+  recipient,
+  segments: 1,
+  preferredDeviceId: null,
+  group: null,
+  avoidDeviceId: null,
+  ...extra,
+});
+const recipients = (n: number) =>
+  Array.from({ length: n }, (_, i) => `+4477009${String(i).padStart(5, '0')}`);
+
+function shares(candidates: RoutingCandidate[], n = 10_000) {
+  const counts = new Map<string, number>();
+  for (const r of recipients(n)) {
+    const route = chooseRoute(msg(r), candidates)!;
+    counts.set(route.deviceId, (counts.get(route.deviceId) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].map(([k, v]) => [k, v / n]));
+}
+
+describe('chooseRoute', () => {
+  it('splits traffic by weight: 70/30 and 50/50', () => {
+    const s = shares([device('primary', 70), device('backup', 30)]);
+    expect(s.primary).toBeCloseTo(0.7, 1);
+    expect(Math.abs(s.primary! - 0.7)).toBeLessThan(0.02);
+    const even = shares([device('a', 50), device('b', 50)]);
+    expect(Math.abs(even.a! - 0.5)).toBeLessThan(0.02);
+  });
+
+  it('keeps a recipient on the same device while it can send (sticky)', () => {
+    const candidates = [device('a'), device('b'), device('c')];
+    for (const r of recipients(200)) {
+      expect(chooseRoute(msg(r), candidates)).toEqual(chooseRoute(msg(r), [...candidates].reverse()));
+    }
+  });
+
+  it('moves only the dropped device’s recipients when it goes away', () => {
+    const all = [device('a'), device('b'), device('c')];
+    const without = all.filter((d) => d.deviceId !== 'c');
+    for (const r of recipients(500)) {
+      const before = chooseRoute(msg(r), all)!.deviceId;
+      const after = chooseRoute(msg(r), without)!.deviceId;
+      if (before !== 'c') expect(after).toBe(before);
+    }
+  });
+
+  it('uses a weight-0 device only as standby', () => {
+    expect(shares([device('main', 1), device('standby', 0)], 1000).standby).toBeUndefined();
+    const full = device('main', 1, { sims: [{ slot: 0, usedMinute: 30, usedDay: 30 }] });
+    expect(chooseRoute(msg('+447700900001'), [full, device('standby', 0)])?.deviceId).toBe('standby');
+  });
+
+  it('tries the preferred device first and the device to avoid last', () => {
+    const candidates = [device('a'), device('b'), device('c')];
+    for (const r of recipients(50)) {
+      expect(chooseRoute(msg(r, { preferredDeviceId: 'b' }), candidates)?.deviceId).toBe('b');
+      expect(chooseRoute(msg(r, { avoidDeviceId: 'a' }), candidates)?.deviceId).not.toBe('a');
+    }
+    expect(chooseRoute(msg('+1', { avoidDeviceId: 'a' }), [device('a')])?.deviceId).toBe('a');
+  });
+
+  it('restricts to the message’s device group', () => {
+    const candidates = [device('a', 1, { group: 'eu' }), device('b', 1, { group: 'us' })];
+    for (const r of recipients(50))
+      expect(chooseRoute(msg(r, { group: 'us' }), candidates)?.deviceId).toBe('b');
+    expect(chooseRoute(msg('+1', { group: 'asia' }), candidates)).toBeNull();
+  });
+
+  it('spills over to the next device or SIM when one is at its segment limit, and waits when all are', () => {
+    const busySim = { slot: 0, usedMinute: 29, usedDay: 100 };
+    const dual = device('dual', 1, { sims: [busySim, { slot: 1, usedMinute: 0, usedDay: 0 }] });
+    expect(chooseRoute(msg('+1', { segments: 2 }), [dual])).toEqual({ deviceId: 'dual', simSlot: 1 });
+    const full = device('full', 100, { sims: [{ slot: 0, usedMinute: 30, usedDay: 30 }] });
+    expect(chooseRoute(msg('+1'), [full, device('other', 1)])?.deviceId).toBe('other');
+    expect(chooseRoute(msg('+1'), [full])).toBeNull();
+    const dayFull = device('day', 1, { sims: [{ slot: 0, usedMinute: 0, usedDay: 2000 }] });
+    expect(chooseRoute(msg('+1'), [dayFull])).toBeNull();
+  });
+
+  it('lets a message longer than the per-minute limit go alone in an empty minute', () => {
+    const limits = { perMinute: 5, perDay: 100 };
+    expect(hasRoom({ slot: 0, usedMinute: 0, usedDay: 0 }, 8, limits)).toBe(true);
+    expect(hasRoom({ slot: 0, usedMinute: 1, usedDay: 1 }, 8, limits)).toBe(false);
+  });
+
+  it('returns null when there is no candidate', () => {
+    expect(chooseRoute(msg('+1'), [])).toBeNull();
+  });
+});
