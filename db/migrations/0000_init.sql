@@ -183,4 +183,11 @@ CREATE TABLE `webhooks` (
 	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `webhooks_workspace_idx` ON `webhooks` (`workspace_id`);
+CREATE INDEX `webhooks_workspace_idx` ON `webhooks` (`workspace_id`);--> statement-breakpoint
+CREATE TABLE `sim_usage_minutes` (
+	`device_id` text NOT NULL,
+	`sim_slot` integer NOT NULL,
+	`minute` integer NOT NULL,
+	`segments` integer NOT NULL,
+	PRIMARY KEY(`device_id`, `sim_slot`, `minute`)
+);

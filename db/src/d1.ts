@@ -1,4 +1,6 @@
+import { is } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
+import { SQLiteRaw } from 'drizzle-orm/sqlite-core/query-builders/raw';
 import type { Database, Db } from './client.ts';
 import * as schema from './schema/index.ts';
 
@@ -19,5 +21,18 @@ export interface D1Binding {
 export function createD1Db(binding: D1Binding): Database {
   // drizzle's D1 driver types its client as Workers' `D1Database`, which this package does not import.
   const db = drizzle(binding as Parameters<typeof drizzle>[0], { schema }) as unknown as Db;
+
+  // drizzle's D1 batch binds each item's prepared statement (`stmt`), which a raw `db.run(sql…)` with
+  // parameters does not have (drizzle-orm#2277), so such an item throws "reading 'bind'". Give it one.
+  const batch = db.batch.bind(db) as unknown as (queries: readonly unknown[]) => Promise<unknown>;
+  db.batch = ((queries: readonly unknown[]) => {
+    for (const query of queries) {
+      if (is(query, SQLiteRaw) && !('stmt' in query)) {
+        Object.defineProperty(query, 'stmt', { value: binding.prepare(query.getQuery().sql) });
+      }
+    }
+    return batch(queries);
+  }) as unknown as Db['batch'];
+
   return { db, close: () => {} };
 }

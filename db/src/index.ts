@@ -4,5 +4,6 @@ export * from './queries/api-keys.ts';
 export * from './queries/devices.ts';
 export * from './queries/enrollment-codes.ts';
 export * from './queries/heartbeats.ts';
+export * from './queries/message-transitions.ts';
 export * from './queries/messages.ts';
 export * from './queries/workspaces.ts';

@@ -1,98 +1,41 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { type MessageState, messageEvents, messages } from '../schema/index.ts';
+import {
+  type Message,
+  type MessageState,
+  messageEvents,
+  messages,
+  simUsageMinutes,
+} from '../schema/index.ts';
 
 export function findMessagesForReceipts(db: Db, workspaceId: string, ids: string[]) {
   if (ids.length === 0) return Promise.resolve([]);
   return db
-    .select({
-      id: messages.id,
-      status: messages.status,
-      attempt: messages.attempt,
-      deviceId: messages.deviceId,
-    })
+    .select()
     .from(messages)
     .where(and(eq(messages.workspaceId, workspaceId), inArray(messages.id, ids)));
 }
 
-export const applyReceiptQueries = {
-  /** Compare-and-set: moves the message only if it is still in `from` at `attempt`. Returns the id when it did. */
-  update(
-    db: Db,
-    input: {
-      messageId: string;
-      from: MessageState;
-      attempt: number;
-      to: MessageState;
-      rank: number;
-      now: number;
-      deadlineAt: number | null;
-      terminal: boolean;
-      errorCode: string | null;
-      errorMessage: string | null;
-    },
-  ) {
-    return db
-      .update(messages)
-      .set({
-        status: input.to,
-        stateRank: input.rank,
-        updatedAt: input.now,
-        deadlineAt: input.deadlineAt,
-        ...(input.to === 'submitted' ? { submittedAt: input.now } : {}),
-        ...(input.to === 'sent' ? { sentAt: input.now } : {}),
-        ...(input.terminal ? { completedAt: input.now } : {}),
-        ...(input.errorCode || input.errorMessage
-          ? { errorCode: input.errorCode, errorMessage: input.errorMessage }
-          : {}),
-      })
-      .where(
-        and(
-          eq(messages.id, input.messageId),
-          eq(messages.status, input.from),
-          eq(messages.attempt, input.attempt),
-        ),
-      )
-      .returning({ id: messages.id });
-  },
+/** Inserts messages; a repeated idempotency key fails the statement (and so its whole batch). */
+export function insertMessagesQuery(db: Db, rows: Message[]) {
+  return db.insert(messages).values(rows);
+}
 
-  /**
-   * Records the receipt as an event; a repeat of (message, attempt, state) is ignored. `applied` says
-   * whether the message now stands in this state for this attempt, i.e. whether the update above won.
-   */
-  event(
-    db: Db,
-    input: {
-      messageId: string;
-      workspaceId: string;
-      deviceId: string;
-      attempt: number;
-      state: MessageState;
-      now: number;
-      deviceAt: number;
-      errorCode: string | null;
-      detail: unknown;
-    },
-  ) {
-    return db
-      .insert(messageEvents)
-      .values({
-        messageId: input.messageId,
-        workspaceId: input.workspaceId,
-        deviceId: input.deviceId,
-        attempt: input.attempt,
-        status: input.state,
-        at: input.now,
-        deviceAt: input.deviceAt,
-        source: 'device',
-        applied: sql`EXISTS (SELECT 1 FROM ${messages} WHERE ${messages.id} = ${input.messageId} AND ${messages.status} = ${input.state} AND ${messages.attempt} = ${input.attempt})`,
-        errorCode: input.errorCode,
-        detail: input.detail,
-      })
-      .onConflictDoNothing()
-      .returning({ id: messageEvents.id });
-  },
-};
+/** Whether an error is SQLite's unique-constraint violation (as libSQL and D1 report it). */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if (String((e as Error).message ?? e).includes('UNIQUE constraint failed')) return true;
+  }
+  return false;
+}
+
+export function findMessagesByIdempotencyKeys(db: Db, workspaceId: string, keys: string[]) {
+  if (keys.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.workspaceId, workspaceId), inArray(messages.idempotencyKey, keys)));
+}
 
 export function listMessageEvents(db: Db, workspaceId: string, messageId: string) {
   return db
@@ -108,4 +51,105 @@ export async function findMessage(db: Db, workspaceId: string, id: string) {
     .from(messages)
     .where(and(eq(messages.workspaceId, workspaceId), eq(messages.id, id)));
   return row;
+}
+
+export interface MessageFilter {
+  status?: MessageState;
+  deviceId?: string;
+  recipient?: string;
+  createdFrom?: number;
+  createdTo?: number;
+  /** Id of the last message of the previous page (newest first). */
+  before?: string;
+  limit: number;
+}
+
+export function listMessages(db: Db, workspaceId: string, f: MessageFilter) {
+  const where: SQL[] = [eq(messages.workspaceId, workspaceId)];
+  if (f.status) where.push(eq(messages.status, f.status));
+  if (f.deviceId) where.push(eq(messages.deviceId, f.deviceId));
+  if (f.recipient) where.push(eq(messages.recipient, f.recipient));
+  if (f.createdFrom !== undefined) where.push(gte(messages.createdAt, f.createdFrom));
+  if (f.createdTo !== undefined) where.push(lt(messages.createdAt, f.createdTo));
+  if (f.before) where.push(lt(messages.id, f.before));
+  return db
+    .select()
+    .from(messages)
+    .where(and(...where))
+    .orderBy(desc(messages.id))
+    .limit(f.limit);
+}
+
+/** Queued messages of a workspace that may be leased now, oldest first. */
+export function dueQueuedMessages(db: Db, workspaceId: string, now: number, limit: number) {
+  return db
+    .select()
+    .from(messages)
+    .where(
+      and(
+        eq(messages.workspaceId, workspaceId),
+        eq(messages.status, 'queued'),
+        or(isNull(messages.nextAttemptAt), lte(messages.nextAttemptAt, now)),
+      ),
+    )
+    .orderBy(asc(messages.createdAt), asc(messages.id))
+    .limit(limit);
+}
+
+/** Messages in a state whose deadline has passed (the tick's sweeps). */
+export function messagesPastDeadline(db: Db, state: MessageState, now: number, limit: number) {
+  return db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.status, state), lte(messages.deadlineAt, now)))
+    .orderBy(asc(messages.deadlineAt))
+    .limit(limit);
+}
+
+/** Queued messages whose TTL has passed. */
+export function queuedMessagesPastTtl(db: Db, now: number, limit: number) {
+  return db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.status, 'queued'), lte(messages.expiresAt, now)))
+    .limit(limit);
+}
+
+/** Leased messages held by any of these devices. */
+export function leasedMessagesOf(db: Db, deviceIds: string[], limit: number) {
+  if (deviceIds.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.status, 'leased'), inArray(messages.deviceId, deviceIds)))
+    .limit(limit);
+}
+
+export function countQueued(db: Db, workspaceId: string) {
+  return db.$count(messages, and(eq(messages.workspaceId, workspaceId), eq(messages.status, 'queued')));
+}
+
+/** Adds segments to a SIM's minute, only if the message was leased to it at that attempt (guard). */
+export function addSimUsageQuery(
+  db: Db,
+  input: { deviceId: string; simSlot: number | null; minute: number; segments: number; guard: SQL },
+) {
+  const slot = input.simSlot ?? -1;
+  return db.run(sql`
+    INSERT INTO ${simUsageMinutes} (device_id, sim_slot, minute, segments)
+    SELECT ${input.deviceId}, ${slot}, ${input.minute}, ${input.segments} WHERE ${input.guard}
+    ON CONFLICT (device_id, sim_slot, minute) DO UPDATE SET segments = segments + excluded.segments`);
+}
+
+/** Per-SIM segments per minute over the last day, for the given devices. */
+export function simUsageSince(db: Db, deviceIds: string[], fromMinute: number) {
+  if (deviceIds.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(simUsageMinutes)
+    .where(and(inArray(simUsageMinutes.deviceId, deviceIds), gte(simUsageMinutes.minute, fromMinute)));
+}
+
+export function pruneSimUsageQuery(db: Db, beforeMinute: number) {
+  return db.delete(simUsageMinutes).where(lt(simUsageMinutes.minute, beforeMinute));
 }

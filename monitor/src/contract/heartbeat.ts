@@ -26,6 +26,14 @@ export const heartbeatSchema = z
       name: z.string().min(1).max(32),
       status: z.enum(['pass', 'warn', 'fail']).meta({ description: 'Worst of the checks.' }),
       checks: z.record(z.string().max(64), driverCheckSchema).optional(),
+      capabilities: z
+        .strictObject({
+          sentReports: z.boolean(),
+          deliveryReports: z.boolean(),
+          simChoice: z.boolean(),
+        })
+        .optional()
+        .meta({ description: 'What the SMS engine can report; without delivery reports `sent` is final.' }),
     }),
     battery: z
       .strictObject({

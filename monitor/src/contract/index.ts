@@ -2,4 +2,5 @@
 export * from './devices.ts';
 export * from './errors.ts';
 export * from './heartbeat.ts';
+export * from './messages.ts';
 export * from './receipts.ts';

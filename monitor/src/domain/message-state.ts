@@ -93,9 +93,17 @@ export const DEFAULT_DEADLINES: MessageDeadlines = {
   deliveryReportTimeoutMs: 60 * 60_000,
 };
 
-/** The deadline of a state entered at `at`; terminal states have none. */
-export function deadlineAfter(state: MessageState, at: number, deadlines: MessageDeadlines): number | null {
+/**
+ * The deadline of a state entered at `at`; terminal states have none. Without delivery reports (a driver
+ * that cannot tell), `sent` is as far as a message gets, so it has no deadline either.
+ */
+export function deadlineAfter(
+  state: MessageState,
+  at: number,
+  deadlines: MessageDeadlines,
+  deliveryReports = true,
+): number | null {
   if (state === 'submitted') return at + deadlines.sendTimeoutMs;
-  if (state === 'sent') return at + deadlines.deliveryReportTimeoutMs;
+  if (state === 'sent') return deliveryReports ? at + deadlines.deliveryReportTimeoutMs : null;
   return null;
 }

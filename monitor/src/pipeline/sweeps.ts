@@ -1,0 +1,111 @@
+import {
+  type Db,
+  leasedMessagesOf,
+  messagesPastDeadline,
+  pruneSimUsageQuery,
+  queuedMessagesPastTtl,
+  transitionQueries,
+} from '@lifeline/db';
+import type { Message, MessageState } from '@lifeline/db/schema';
+import { stateRank } from '../domain/message-state.ts';
+import { webhookPayloadOf } from './view.ts';
+
+const BATCH = 200;
+
+export interface SweepReport {
+  requeued: number;
+  expired: number;
+  unknown: number;
+}
+
+/**
+ * Gives every non-terminal state its deadline (run on the tick):
+ * - a lease that lapsed without `submitted`, or whose device went offline, goes back to the queue (the
+ *   device to avoid next time is recorded) — or expires if its TTL has passed;
+ * - a queued message past its TTL expires;
+ * - a submitted or sent message with no outcome by its deadline ends `delivery_unknown`: it is never
+ *   handed to another device, because a duplicate SMS is worse than an honest unknown.
+ */
+export async function sweepMessages(
+  db: Db,
+  input: { now: number; offlineDeviceIds: string[] },
+): Promise<SweepReport> {
+  const { now } = input;
+  const report: SweepReport = { requeued: 0, expired: 0, unknown: 0 };
+  const lapsed = await messagesPastDeadline(db, 'leased', now, BATCH);
+  const orphaned = await leasedMessagesOf(db, input.offlineDeviceIds, BATCH);
+  const seen = new Set<string>();
+  const queries = [];
+  for (const m of [...lapsed, ...orphaned]) {
+    if (seen.has(m.id)) continue;
+    seen.add(m.id);
+    const reason = lapsed.includes(m) ? 'lease_expired' : 'device_offline';
+    if (m.expiresAt <= now) {
+      queries.push(...finish(db, m, 'expired', now, 'ttl_expired'));
+      report.expired++;
+    } else {
+      queries.push(...requeue(db, m, now, reason));
+      report.requeued++;
+    }
+  }
+  for (const m of await queuedMessagesPastTtl(db, now, BATCH)) {
+    queries.push(...finish(db, m, 'expired', now, 'ttl_expired'));
+    report.expired++;
+  }
+  for (const state of ['submitted', 'sent'] as const) {
+    for (const m of await messagesPastDeadline(db, state, now, BATCH)) {
+      const code = state === 'submitted' ? 'send_timeout' : 'delivery_report_timeout';
+      queries.push(...finish(db, m, 'delivery_unknown', now, code));
+      report.unknown++;
+    }
+  }
+  queries.push(pruneSimUsageQuery(db, Math.floor(now / 60_000) - 2 * 1440));
+  const [first, ...rest] = queries;
+  await db.batch([first!, ...rest]);
+  return report;
+}
+
+/** Back to the queue for another device; nothing reached Android, so this is safe. */
+export function requeue(db: Db, m: Message, now: number, reason: string, extra: Partial<Message> = {}) {
+  const set = {
+    deviceId: null,
+    simSlot: null,
+    leasedAt: null,
+    avoidDeviceId: m.deviceId,
+    deadlineAt: m.expiresAt,
+    nextAttemptAt: now,
+    stateRank: 0,
+    ...extra,
+  };
+  return transitionQueries(db, {
+    messageId: m.id,
+    workspaceId: m.workspaceId,
+    from: { status: m.status, attempt: m.attempt },
+    to: { status: 'queued', attempt: m.attempt },
+    set,
+    now,
+    event: { source: 'server', deviceId: m.deviceId, detail: { reason } },
+    webhookPayload: webhookPayloadOf({ ...m, ...set, status: 'queued', updatedAt: now }),
+  });
+}
+
+/** A terminal state decided by the server. */
+export function finish(db: Db, m: Message, state: MessageState, now: number, errorCode: string) {
+  const set = {
+    deadlineAt: null,
+    completedAt: now,
+    stateRank: stateRank(state),
+    errorCode,
+    errorMessage: null,
+  };
+  return transitionQueries(db, {
+    messageId: m.id,
+    workspaceId: m.workspaceId,
+    from: { status: m.status, attempt: m.attempt },
+    to: { status: state, attempt: m.attempt },
+    set,
+    now,
+    event: { source: 'server', deviceId: m.deviceId, errorCode },
+    webhookPayload: webhookPayloadOf({ ...m, ...set, status: state, updatedAt: now }),
+  });
+}
