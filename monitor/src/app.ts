@@ -9,10 +9,14 @@ import { devicesRoutes } from './routes/devices.ts';
 import { mountDocs } from './routes/docs.ts';
 import { enrollmentRoutes } from './routes/enrollment.ts';
 import { heartbeatRoutes } from './routes/heartbeats.ts';
+import { messageRoutes } from './routes/messages.ts';
+import { outboxRoutes } from './routes/outbox.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 
 /** Largest request body the API reads; larger ones are refused with 413 before parsing. */
 export const MAX_BODY_BYTES = 256 * 1024;
+/** A batch of 1,000 long messages needs more. */
+export const MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024;
 
 /** The runtime-agnostic Lifeline app. Node (`node.ts`) and Workers (`worker.ts`) each pass their deps. */
 export function createApp(deps: Deps) {
@@ -28,13 +32,16 @@ export function createApp(deps: Deps) {
     await next();
   });
 
-  app.use(
-    '/v1/*',
+  const limitBody = (maxSize: number) =>
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
+      maxSize,
       onError: (c) =>
-        c.json(errorBody('payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes.`), 413),
-    }),
+        c.json(errorBody('payload_too_large', `The body is larger than ${maxSize} bytes.`), 413),
+    });
+  const batchLimit = limitBody(MAX_BATCH_BODY_BYTES);
+  const defaultLimit = limitBody(MAX_BODY_BYTES);
+  app.use('/v1/*', (c, next) =>
+    c.req.path === '/v1/messages/batch' ? batchLimit(c, next) : defaultLimit(c, next),
   );
   app.use('/v1/*', async (c, next) => {
     const method = c.req.method;
@@ -75,10 +82,12 @@ export function createApp(deps: Deps) {
   app.get('/healthz', (c) => c.json({ ok: true, time: deps.clock.now() }));
 
   app.route('/', enrollmentRoutes);
+  app.route('/', outboxRoutes);
   app.route('/', devicesRoutes);
   app.route('/', heartbeatRoutes);
   app.route('/', receiptRoutes);
   app.route('/', apiKeyRoutes);
+  app.route('/', messageRoutes);
   mountDocs(app);
   return app;
 }

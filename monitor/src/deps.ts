@@ -4,6 +4,7 @@ import type { AuthCache } from './http/auth-cache.ts';
 import type { Writer } from './ingest/group-commit.ts';
 import type { HeartbeatWrite } from './ingest/heartbeats.ts';
 import type { Logger } from './logger.ts';
+import type { WorkNotifier } from './pipeline/notifier.ts';
 
 /** Everything the app needs from its runtime; Node and Workers each build one. */
 export interface Deps {
@@ -12,6 +13,8 @@ export interface Deps {
   heartbeats: Writer<HeartbeatWrite>;
   authCache: AuthCache;
   logger: Logger;
+  /** Wakes long-polling devices when messages are queued. */
+  notifier: WorkNotifier;
   /** Public base URL, for links the API prints. */
   publicUrl: string;
 }

@@ -9,6 +9,7 @@ import { createAuthCache } from './http/auth-cache.ts';
 import { GroupCommitWriter } from './ingest/group-commit.ts';
 import { createHeartbeatFlush } from './ingest/heartbeats.ts';
 import { jsonLogger, type Logger } from './logger.ts';
+import { WorkNotifier } from './pipeline/notifier.ts';
 
 export interface NodeServerOptions {
   databaseUrl: string;
@@ -41,6 +42,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     heartbeats,
     authCache: createAuthCache(30_000, () => Date.now()),
     logger: options.logger ?? jsonLogger('info'),
+    notifier: new WorkNotifier(),
     publicUrl: options.publicUrl ?? '',
   };
   const app = createApp(deps);

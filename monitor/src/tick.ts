@@ -1,26 +1,44 @@
 import { listActiveDevices, recordLivenessQuery } from '@lifeline/db';
 import type { Deps } from './deps.ts';
 import { livenessAt } from './domain/liveness.ts';
+import { type SweepReport, sweepMessages } from './pipeline/sweeps.ts';
 
 export interface TickReport {
-  livenessChanges: { deviceId: string; from: string; to: string }[];
+  livenessChanges: { deviceId: string; workspaceId: string; from: string; to: string }[];
+  messages: SweepReport;
 }
 
 /**
  * The periodic work, the same on Node (cron, every few seconds) and Workers (Cron Triggers, every minute):
- * records device liveness transitions. Later stages add probes, deadlines, SLOs, alerts and rollups.
+ * records device liveness transitions, then gives message states their deadlines (lapsed leases and
+ * offline devices' messages back to the queue, TTL expiry, honest unknowns). Later stages add probes,
+ * SLOs, alerts and rollups.
  */
-export async function tick(deps: Pick<Deps, 'db'>, now: number): Promise<TickReport> {
+export async function tick(
+  deps: Pick<Deps, 'db'> & Partial<Pick<Deps, 'notifier'>>,
+  now: number,
+): Promise<TickReport> {
   const { db } = deps;
   const changes: TickReport['livenessChanges'] = [];
   const queries = [];
+  const offline: string[] = [];
   for (const device of await listActiveDevices(db)) {
     const state = livenessAt(device, now);
+    if (state === 'offline') offline.push(device.id);
     if (state === device.livenessState) continue;
-    changes.push({ deviceId: device.id, from: device.livenessState, to: state });
+    changes.push({
+      deviceId: device.id,
+      workspaceId: device.workspaceId,
+      from: device.livenessState,
+      to: state,
+    });
     queries.push(recordLivenessQuery(db, device.id, state, now));
   }
   const [first, ...rest] = queries;
   if (first) await db.batch([first, ...rest]);
-  return { livenessChanges: changes };
+  const messages = await sweepMessages(db, { now, offlineDeviceIds: offline });
+  if (messages.requeued > 0 && deps.notifier) {
+    for (const workspaceId of new Set(changes.map((c) => c.workspaceId))) deps.notifier.notify(workspaceId);
+  }
+  return { livenessChanges: changes, messages };
 }

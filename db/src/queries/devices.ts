@@ -61,7 +61,17 @@ export function findDevicesByIds(db: Db, ids: string[]): Promise<Device[]> {
 }
 
 export type DevicePatch = Partial<
-  Pick<Device, 'name' | 'status' | 'pausedAt' | 'revokedAt' | 'weight' | 'groupName'>
+  Pick<
+    Device,
+    | 'name'
+    | 'status'
+    | 'pausedAt'
+    | 'revokedAt'
+    | 'weight'
+    | 'groupName'
+    | 'simRatePerMinute'
+    | 'simRatePerDay'
+  >
 >;
 
 /** Updates a non-revoked device of this workspace; returns the new row, or undefined when there is none. */

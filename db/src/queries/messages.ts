@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import {
+  devices,
   type Message,
   type MessageState,
   messageEvents,
@@ -113,6 +114,17 @@ export function queuedMessagesPastTtl(db: Db, now: number, limit: number) {
     .from(messages)
     .where(and(eq(messages.status, 'queued'), lte(messages.expiresAt, now)))
     .limit(limit);
+}
+
+/** Leased messages held by devices that are paused or revoked (they can no longer report). */
+export function leasedMessagesOfInactiveDevices(db: Db, limit: number) {
+  return db
+    .select({ m: messages })
+    .from(messages)
+    .innerJoin(devices, eq(devices.id, messages.deviceId))
+    .where(and(eq(messages.status, 'leased'), ne(devices.status, 'active')))
+    .limit(limit)
+    .then((rows) => rows.map((r) => r.m));
 }
 
 /** Leased messages held by any of these devices. */

@@ -16,6 +16,8 @@ export const deviceSchema = z
     status: z.enum(deviceStatuses),
     weight: z.number().int(),
     group: z.string().nullable(),
+    simRatePerMinute: z.number().int(),
+    simRatePerDay: z.number().int(),
     enrolledAt: z.number().int(),
     pausedAt: z.number().int().nullable(),
     liveness: z.enum(livenessStates),
@@ -52,6 +54,20 @@ export const devicePatchSchema = z
     paused: z.boolean().optional(),
     weight: z.number().int().min(0).max(1000).optional(),
     group: z.string().trim().min(1).max(64).nullable().optional(),
+    simRatePerMinute: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .meta({ description: 'Segments per SIM per minute.' }),
+    simRatePerDay: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .meta({ description: 'Segments per SIM per day.' }),
   })
   .refine((p) => Object.keys(p).length > 0, { message: 'Send at least one field to change.' })
   .meta({ id: 'DevicePatch' });

@@ -52,14 +52,9 @@ export const messageBatchSchema = z
   .meta({ id: 'MessageBatch' });
 
 export const idempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .meta({
-      description: 'Retrying with the same key returns the first result and never creates a second message.',
-    }),
+  'idempotency-key': z.string().min(1).max(255).optional().meta({
+    description: 'Retrying with the same key returns the first result and never creates a second message.',
+  }),
 });
 
 export const messageEventSchema = z.object({

@@ -1,6 +1,7 @@
 import {
   type Db,
   leasedMessagesOf,
+  leasedMessagesOfInactiveDevices,
   messagesPastDeadline,
   pruneSimUsageQuery,
   queuedMessagesPastTtl,
@@ -20,7 +21,7 @@ export interface SweepReport {
 
 /**
  * Gives every non-terminal state its deadline (run on the tick):
- * - a lease that lapsed without `submitted`, or whose device went offline, goes back to the queue (the
+ * - a lease that lapsed without `submitted`, or whose device went offline or was paused, goes back to the queue (the
  *   device to avoid next time is recorded) — or expires if its TTL has passed;
  * - a queued message past its TTL expires;
  * - a submitted or sent message with no outcome by its deadline ends `delivery_unknown`: it is never
@@ -33,7 +34,10 @@ export async function sweepMessages(
   const { now } = input;
   const report: SweepReport = { requeued: 0, expired: 0, unknown: 0 };
   const lapsed = await messagesPastDeadline(db, 'leased', now, BATCH);
-  const orphaned = await leasedMessagesOf(db, input.offlineDeviceIds, BATCH);
+  const orphaned = [
+    ...(await leasedMessagesOf(db, input.offlineDeviceIds, BATCH)),
+    ...(await leasedMessagesOfInactiveDevices(db, BATCH)),
+  ];
   const seen = new Set<string>();
   const queries = [];
   for (const m of [...lapsed, ...orphaned]) {

@@ -54,7 +54,7 @@ const patchRoute = createRoute({
   path: '/v1/devices/{id}',
   tags,
   security: admin,
-  summary: 'Rename, pause or resume a device, or set its routing weight and group',
+  summary: 'Rename, pause or resume a device, or set its routing weight, group and per-SIM send limits',
   middleware: [requireAdmin] as const,
   request: { params: deviceIdParam, body: jsonBody(devicePatchSchema) },
   responses: {
@@ -115,6 +115,8 @@ export const devicesRoutes = new OpenAPIHono<AppEnv>()
     if (body.name !== undefined) patch.name = body.name;
     if (body.weight !== undefined) patch.weight = body.weight;
     if (body.group !== undefined) patch.groupName = body.group;
+    if (body.simRatePerMinute !== undefined) patch.simRatePerMinute = body.simRatePerMinute;
+    if (body.simRatePerDay !== undefined) patch.simRatePerDay = body.simRatePerDay;
     if (body.paused === true) Object.assign(patch, { status: 'paused', pausedAt: now });
     if (body.paused === false) Object.assign(patch, { status: 'active', pausedAt: null });
     const device = await updateDevice(db, c.var.admin.workspaceId, id, patch);

@@ -46,6 +46,8 @@ function toView(d: Device, now: number, covers: CoverInterval[]): DeviceView {
     status: d.status,
     weight: d.weight,
     group: d.groupName,
+    simRatePerMinute: d.simRatePerMinute,
+    simRatePerDay: d.simRatePerDay,
     enrolledAt: d.enrolledAt,
     pausedAt: d.pausedAt,
     liveness,
