@@ -1,16 +1,10 @@
 import { and, asc, gte, inArray, lt, lte } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { heartbeats, type NewHeartbeat } from '../schema/index.ts';
-
-/** SQLite allows 32,766 bound variables; one heartbeat row binds 21. */
-const ROWS_PER_INSERT = 1_000;
+import { chunkRows } from './chunks.ts';
 
 export function insertHeartbeatsQueries(db: Db, rows: NewHeartbeat[]) {
-  const queries = [];
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    queries.push(db.insert(heartbeats).values(rows.slice(i, i + ROWS_PER_INSERT)));
-  }
-  return queries;
+  return chunkRows(rows).map((chunk) => db.insert(heartbeats).values(chunk));
 }
 
 export interface HeartbeatTime {

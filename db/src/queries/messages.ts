@@ -8,6 +8,7 @@ import {
   messages,
   simUsageMinutes,
 } from '../schema/index.ts';
+import { chunkRows } from './chunks.ts';
 
 export function findMessagesForReceipts(db: Db, workspaceId: string, ids: string[]) {
   if (ids.length === 0) return Promise.resolve([]);
@@ -17,9 +18,9 @@ export function findMessagesForReceipts(db: Db, workspaceId: string, ids: string
     .where(and(eq(messages.workspaceId, workspaceId), inArray(messages.id, ids)));
 }
 
-/** Inserts messages; a repeated idempotency key fails the statement (and so its whole batch). */
-export function insertMessagesQuery(db: Db, rows: Message[]) {
-  return db.insert(messages).values(rows);
+/** Inserts messages; a repeated idempotency key fails its statement (and so the whole batch). */
+export function insertMessagesQueries(db: Db, rows: Message[]) {
+  return chunkRows(rows).map((chunk) => db.insert(messages).values(chunk));
 }
 
 /** Whether an error is SQLite's unique-constraint violation (as libSQL and D1 report it). */

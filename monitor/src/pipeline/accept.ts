@@ -2,7 +2,7 @@ import {
   type Db,
   effectQueries,
   findMessagesByIdempotencyKeys,
-  insertMessagesQuery,
+  insertMessagesQueries,
   isUniqueViolation,
   listDevices,
   newId,
@@ -44,7 +44,7 @@ export async function acceptMessages(
   await checkPreferredDevices(db, workspaceId, items);
   const rows = items.map((item, i) => newMessageRow(workspaceId, item, keys[i]!, hashes[i]!, now));
   const queries = [];
-  queries.push(insertMessagesQuery(db, rows));
+  queries.push(...insertMessagesQueries(db, rows));
   for (const row of rows) {
     queries.push(
       ...effectQueries(db, {

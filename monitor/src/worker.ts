@@ -1,0 +1,107 @@
+/**
+ * Lifeline on Cloudflare Workers: the same Hono app as on Node, with Cloudflare D1 (`env.DB`) or a remote
+ * libSQL database (Turso: `DATABASE_URL` / `DATABASE_AUTH_TOKEN` secrets), and the tick on a Cron Trigger.
+ * Nothing here (or below it) may import node-only modules; `wrangler deploy --dry-run` checks the bundle.
+ */
+import { createClient } from '@libsql/client/web';
+import { createDb, type Database } from '@lifeline/db';
+import { createD1Db, type D1Binding } from '@lifeline/db/d1';
+import type { ExecutionContext } from 'hono';
+import { createApp } from './app.ts';
+import { systemClock } from './clock.ts';
+import type { Deps } from './deps.ts';
+import { createAuthCache } from './http/auth-cache.ts';
+import { DirectWriter } from './ingest/group-commit.ts';
+import { createHeartbeatFlush } from './ingest/heartbeats.ts';
+import { jsonLogger } from './logger.ts';
+import { WorkNotifier } from './pipeline/notifier.ts';
+import { tick } from './tick.ts';
+
+/** The bindings and variables wrangler.toml and `wrangler secret put` give the Worker. */
+export interface Env {
+  /** Cloudflare D1; when bound, it is the database. */
+  DB?: D1Binding;
+  /** Otherwise a remote libSQL database: `libsql://…` or `https://…`. */
+  DATABASE_URL?: string;
+  DATABASE_AUTH_TOKEN?: string;
+  /** Base URL printed in links; defaults to the origin of the first request. */
+  PUBLIC_URL?: string;
+  LOG_LEVEL?: string;
+}
+
+interface ScheduledController {
+  scheduledTime: number;
+  cron: string;
+}
+
+interface Isolate {
+  deps: Deps;
+  app: ReturnType<typeof createApp>;
+  database: Database;
+}
+
+// Built on the first event and kept for the isolate's life; a failed build is retried on the next event.
+let isolate: Promise<Isolate> | undefined;
+
+function getIsolate(env: Env): Promise<Isolate> {
+  isolate ??= buildIsolate(env).catch((err: unknown) => {
+    isolate = undefined;
+    throw err;
+  });
+  return isolate;
+}
+
+async function buildIsolate(env: Env): Promise<Isolate> {
+  const database = await openDatabase(env);
+  const deps: Deps = {
+    db: database.db,
+    clock: systemClock,
+    // A promise must not outlive its request on Workers, so each heartbeat commits on its own.
+    heartbeats: new DirectWriter(createHeartbeatFlush(database.db)),
+    authCache: createAuthCache(30_000, () => Date.now()),
+    logger: jsonLogger(logLevel(env.LOG_LEVEL)),
+    // Wakes long polls in this isolate only; the outbox long poll also re-checks every few seconds.
+    notifier: new WorkNotifier(),
+    publicUrl: env.PUBLIC_URL?.replace(/\/+$/, '') ?? '',
+  };
+  return { deps, app: createApp(deps), database };
+}
+
+async function openDatabase(env: Env): Promise<Database> {
+  if (env.DB) return createD1Db(env.DB);
+  const url = env.DATABASE_URL;
+  if (url && /^(libsql|https?):\/\//.test(url)) {
+    return createDb(url, { authToken: env.DATABASE_AUTH_TOKEN, createClient });
+  }
+  throw new Error(
+    'No database: bind a D1 database as DB in wrangler.toml, or set the DATABASE_URL secret to a libsql:// or https:// URL.',
+  );
+}
+
+function logLevel(value: string | undefined): 'info' | 'warn' | 'error' | 'silent' {
+  return value === 'warn' || value === 'error' || value === 'silent' ? value : 'info';
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const { app, deps } = await getIsolate(env);
+    if (!deps.publicUrl) deps.publicUrl = new URL(request.url).origin;
+    return app.fetch(request, env, ctx);
+  },
+
+  scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+    const work = (async () => {
+      const { deps } = await getIsolate(env);
+      try {
+        const report = await tick(deps, Date.now());
+        for (const change of report.livenessChanges) deps.logger.info('device liveness', change);
+      } catch (err) {
+        deps.logger.error('tick failed', { error: err instanceof Error ? err.message : String(err) });
+        throw err;
+      }
+    })();
+    ctx.waitUntil(work);
+    // Also returned, so a failed tick fails the Cron event (and `wrangler dev`'s /__scheduled answers 500).
+    return work;
+  },
+};

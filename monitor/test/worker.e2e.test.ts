@@ -1,0 +1,235 @@
+/**
+ * The Workers entry (src/worker.ts) in workerd, through `wrangler dev --local` with the repo's wrangler.toml:
+ * a local D1 database migrated by `wrangler d1 migrations apply`, seeded by `npm run edge:bootstrap`'s
+ * script, then enrolment, a heartbeat, the device list and the Cron Trigger over real HTTP.
+ * Everything lives in a temporary --persist-to folder; nothing reaches the internet.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const wrangler = join(
+  dirname(createRequire(import.meta.url).resolve('wrangler/package.json')),
+  'bin',
+  'wrangler.js',
+);
+const bootstrapScript = join(root, 'monitor/src/edge-bootstrap.ts');
+
+let dir = '';
+let persistTo = '';
+let env: NodeJS.ProcessEnv = {};
+let dev: ChildProcess | undefined;
+let devOutput = '';
+let baseUrl = '';
+
+/** Runs a Node script (wrangler or ours) to completion; throws with its output if it fails. */
+async function node(args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run(process.execPath, args, { cwd: root, env, timeout: 60_000 });
+    return stdout;
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${args.slice(0, 4).join(' ')} failed: ${e.message}\n${e.stdout}\n${e.stderr}`);
+  }
+}
+
+/** `wrangler d1 execute` on the local database; returns the rows of the (last) statement. */
+async function d1(sql: string): Promise<Record<string, unknown>[]> {
+  const out = await node([
+    wrangler,
+    'd1',
+    'execute',
+    'DB',
+    '--local',
+    '--persist-to',
+    persistTo,
+    '--json',
+    '--command',
+    sql,
+  ]);
+  const results = JSON.parse(out) as { results: Record<string, unknown>[] }[];
+  return results.at(-1)?.results ?? [];
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** Stops `wrangler dev` (and its workerd children): SIGTERM to its PID, then SIGKILL to its group. */
+async function stopDev(): Promise<void> {
+  const child = dev;
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {}
+  }, 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function http(method: string, path: string, opts: { token?: string; body?: unknown } = {}) {
+  const headers: Record<string, string> = {};
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(baseUrl + path, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON came back
+  let json: any = text;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: res.status, json, text };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lifeline-worker-'));
+  persistTo = join(dir, 'state');
+  env = {
+    ...process.env,
+    CI: 'true',
+    WRANGLER_SEND_METRICS: 'false',
+    // Miniflare otherwise downloads a `Request.cf` sample from workers.cloudflare.com.
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+    WRANGLER_LOG_PATH: join(dir, 'logs'),
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+  };
+}, 10_000);
+
+afterAll(async () => {
+  await stopDev();
+  if (dir) await rm(dir, { recursive: true, force: true });
+}, 20_000);
+
+describe('the Worker in workerd (wrangler dev, local D1)', () => {
+  it('enrols a device, takes its heartbeat, lists it online and runs the cron tick', async () => {
+    // Schema: drizzle-kit's migrations, applied by wrangler as on a real D1 database.
+    await node([wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo]);
+
+    // First run: the edge bootstrap script writes the workspace, admin key and enrolment code.
+    const printed = await node([bootstrapScript, '--local', '--persist-to', persistTo]);
+    const apiKey = /Admin API key:\s+(ll_admin_\S+)/.exec(printed)?.[1];
+    const code = /Device enrolment code:\s+([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})/.exec(printed)?.[1];
+    expect(apiKey, printed).toBeDefined();
+    expect(code, printed).toBeDefined();
+
+    // A device last heard from an hour ago but still recorded online: the tick must mark it offline.
+    const now = Date.now();
+    await d1(
+      `INSERT INTO devices (id, workspace_id, name, token_hash, enrolled_at, heartbeat_interval_ms, last_heartbeat_at, liveness_state)
+       SELECT 'dev_stale', id, 'Stale phone', 'stale-token-hash', ${now - 7_200_000}, 30000, ${now - 3_600_000}, 'online'
+       FROM workspaces WHERE slug = 'default'`,
+    );
+
+    const port = await freePort();
+    const inspectorPort = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    dev = spawn(
+      process.execPath,
+      [
+        wrangler,
+        'dev',
+        '--local',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--inspector-port',
+        String(inspectorPort),
+        '--persist-to',
+        persistTo,
+        '--test-scheduled',
+        '--log-level',
+        'warn',
+        '--show-interactive-dev-session=false',
+      ],
+      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
+    dev.stdout?.on('data', (b: Buffer) => {
+      devOutput += b.toString();
+    });
+    dev.stderr?.on('data', (b: Buffer) => {
+      devOutput += b.toString();
+    });
+
+    // Wait until the Worker answers.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (dev.exitCode !== null) throw new Error(`wrangler dev exited (${dev.exitCode}):\n${devOutput}`);
+      if (Date.now() > deadline) throw new Error(`wrangler dev did not answer in 60 s:\n${devOutput}`);
+      try {
+        // wrangler holds requests while its bundle fails to build, so never wait long on one.
+        const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
+        if (res.status === 200) break;
+      } catch {}
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
+    const enrolled = await http('POST', '/v1/devices/enroll', { body: { code, name: 'Edge phone' } });
+    expect(enrolled.status, enrolled.text).toBe(201);
+    expect(enrolled.json.token).toMatch(/^ll_dev_/);
+    const deviceId: string = enrolled.json.deviceId;
+
+    const hb = await http('POST', '/v1/heartbeats', {
+      token: enrolled.json.token,
+      body: {
+        runId: 'r1',
+        seq: 0,
+        monotonicMs: 10,
+        bootId: 'b1',
+        deviceTime: Date.now(),
+        appVersion: '0.1.0',
+        driver: { name: 'simulated', status: 'pass' },
+        battery: { percent: 80, charging: true },
+        sims: [{ slot: 0, carrier: 'Vodafone', signalDbm: -80 }],
+        queue: { depth: 0 },
+      },
+    });
+    expect(hb.status, hb.text).toBe(202);
+    expect(hb.json.heartbeatIntervalS).toBe(30);
+
+    const list = await http('GET', '/v1/devices', { token: apiKey });
+    expect(list.status, list.text).toBe(200);
+    const device = list.json.devices.find((d: { id: string }) => d.id === deviceId);
+    expect(device, list.text).toMatchObject({ name: 'Edge phone', liveness: 'online' });
+    expect((await http('GET', '/v1/devices', { token: 'll_admin_wrong' })).status).toBe(401);
+
+    // The Cron Trigger, as wrangler dev --test-scheduled exposes it.
+    const scheduled = await http('GET', '/__scheduled?cron=*+*+*+*+*');
+    expect(scheduled.status, `${scheduled.text}\n${devOutput}`).toBe(200);
+    expect(scheduled.text).toMatch(/Ran scheduled event/);
+
+    // Stop workerd before reading its D1 file from another process: the tick recorded the stale device.
+    await stopDev();
+    const rows = await d1(
+      `SELECT id, liveness_state, liveness_changed_at FROM devices WHERE id IN ('dev_stale', '${deviceId}') ORDER BY id`,
+    );
+    const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+    expect(byId.dev_stale).toMatchObject({ liveness_state: 'offline' });
+    expect(byId.dev_stale?.liveness_changed_at).toBeGreaterThanOrEqual(now);
+    expect(byId[deviceId]).toMatchObject({ liveness_state: 'online' });
+  }, 110_000);
+});
