@@ -28,6 +28,7 @@ CREATE TABLE `devices` (
 	`heartbeat_interval_ms` integer NOT NULL,
 	`last_heartbeat_at` integer,
 	`prev_heartbeat_at` integer,
+	`coverage_end_at` integer,
 	`last_run_id` text,
 	`last_boot_id` text,
 	`last_seq` integer,
@@ -112,6 +113,7 @@ CREATE TABLE `messages` (
 	`attempt` integer DEFAULT 0 NOT NULL,
 	`device_id` text,
 	`sim_slot` integer,
+	`carrier` text,
 	`preferred_device_id` text,
 	`device_group` text,
 	`idempotency_key` text,
@@ -140,15 +142,14 @@ CREATE INDEX `messages_status_deadline_idx` ON `messages` (`status`,`deadline_at
 CREATE INDEX `messages_device_status_idx` ON `messages` (`device_id`,`status`);--> statement-breakpoint
 CREATE INDEX `messages_queue_idx` ON `messages` (`workspace_id`,`status`,`next_attempt_at`);--> statement-breakpoint
 CREATE INDEX `messages_leased_idx` ON `messages` (`workspace_id`,`leased_at`);--> statement-breakpoint
-CREATE TABLE `workspaces` (
-	`id` text PRIMARY KEY NOT NULL,
-	`slug` text NOT NULL,
-	`name` text NOT NULL,
-	`heartbeat_interval_ms` integer DEFAULT 30000 NOT NULL,
-	`created_at` integer NOT NULL
+CREATE TABLE `sim_usage_minutes` (
+	`device_id` text NOT NULL,
+	`sim_slot` integer NOT NULL,
+	`minute` integer NOT NULL,
+	`segments` integer NOT NULL,
+	PRIMARY KEY(`device_id`, `sim_slot`, `minute`)
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `workspaces_slug_unique` ON `workspaces` (`slug`);--> statement-breakpoint
 CREATE TABLE `webhook_deliveries` (
 	`id` text PRIMARY KEY NOT NULL,
 	`workspace_id` text NOT NULL,
@@ -184,10 +185,54 @@ CREATE TABLE `webhooks` (
 );
 --> statement-breakpoint
 CREATE INDEX `webhooks_workspace_idx` ON `webhooks` (`workspace_id`);--> statement-breakpoint
-CREATE TABLE `sim_usage_minutes` (
+CREATE TABLE `workspaces` (
+	`id` text PRIMARY KEY NOT NULL,
+	`slug` text NOT NULL,
+	`name` text NOT NULL,
+	`heartbeat_interval_ms` integer DEFAULT 30000 NOT NULL,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `workspaces_slug_unique` ON `workspaces` (`slug`);--> statement-breakpoint
+CREATE TABLE `delivery_rollups` (
+	`scope_key` text NOT NULL,
+	`granularity` text NOT NULL,
+	`bucket_start` integer NOT NULL,
+	`delivered` integer DEFAULT 0 NOT NULL,
+	`failed` integer DEFAULT 0 NOT NULL,
+	`undelivered` integer DEFAULT 0 NOT NULL,
+	`delivery_unknown` integer DEFAULT 0 NOT NULL,
+	`expired` integer DEFAULT 0 NOT NULL,
+	`sent_unconfirmed` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`scope_key`, `granularity`, `bucket_start`)
+);
+--> statement-breakpoint
+CREATE TABLE `device_pauses` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`device_id` text NOT NULL,
-	`sim_slot` integer NOT NULL,
-	`minute` integer NOT NULL,
-	`segments` integer NOT NULL,
-	PRIMARY KEY(`device_id`, `sim_slot`, `minute`)
+	`workspace_id` text NOT NULL,
+	`paused_at` integer NOT NULL,
+	`resumed_at` integer
+);
+--> statement-breakpoint
+CREATE INDEX `device_pauses_device_idx` ON `device_pauses` (`device_id`);--> statement-breakpoint
+CREATE INDEX `device_pauses_workspace_idx` ON `device_pauses` (`workspace_id`);--> statement-breakpoint
+CREATE TABLE `platform_rollups` (
+	`scope_key` text NOT NULL,
+	`granularity` text NOT NULL,
+	`bucket_start` integer NOT NULL,
+	`probes_ok` integer DEFAULT 0 NOT NULL,
+	`probes_total` integer DEFAULT 0 NOT NULL,
+	`requests` integer DEFAULT 0 NOT NULL,
+	`errors_5xx` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`scope_key`, `granularity`, `bucket_start`)
+);
+--> statement-breakpoint
+CREATE TABLE `uptime_rollups` (
+	`scope_key` text NOT NULL,
+	`granularity` text NOT NULL,
+	`bucket_start` integer NOT NULL,
+	`online_ms` integer DEFAULT 0 NOT NULL,
+	`heartbeats` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`scope_key`, `granularity`, `bucket_start`)
 );

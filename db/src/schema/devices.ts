@@ -30,6 +30,8 @@ export const devices = sqliteTable(
     /** Server receive times of the two most recent heartbeats (liveness hysteresis needs both). */
     lastHeartbeatAt: integer('last_heartbeat_at'),
     prevHeartbeatAt: integer('prev_heartbeat_at'),
+    /** End of the online time the heartbeats so far vouch for; the next heartbeat adds only what lies beyond. */
+    coverageEndAt: integer('coverage_end_at'),
     lastRunId: text('last_run_id'),
     lastBootId: text('last_boot_id'),
     lastSeq: integer('last_seq'),

@@ -7,3 +7,4 @@ export * from './messages.ts';
 export * from './sim-usage.ts';
 export * from './webhooks.ts';
 export * from './workspaces.ts';
+export * from './rollups.ts';

@@ -20,6 +20,8 @@ export const messages = sqliteTable(
     attempt: integer('attempt').notNull().default(0),
     deviceId: text('device_id'),
     simSlot: integer('sim_slot'),
+    /** The sending SIM's carrier, as the device reported it when the message was leased. */
+    carrier: text('carrier'),
     preferredDeviceId: text('preferred_device_id'),
     deviceGroup: text('device_group'),
     idempotencyKey: text('idempotency_key'),

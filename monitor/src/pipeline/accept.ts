@@ -139,6 +139,7 @@ function newMessageRow(
     attempt: 0,
     deviceId: null,
     simSlot: null,
+    carrier: null,
     preferredDeviceId: item.deviceId ?? null,
     deviceGroup: item.group ?? null,
     idempotencyKey: key,
