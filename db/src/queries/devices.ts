@@ -94,6 +94,7 @@ export type DeviceHeartbeatSnapshot = Pick<
   Device,
   | 'lastHeartbeatAt'
   | 'prevHeartbeatAt'
+  | 'coverageEndAt'
   | 'lastRunId'
   | 'lastBootId'
   | 'lastSeq'

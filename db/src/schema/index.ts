@@ -4,7 +4,7 @@ export * from './devices.ts';
 export * from './enrollment-codes.ts';
 export * from './heartbeats.ts';
 export * from './messages.ts';
+export * from './rollups.ts';
 export * from './sim-usage.ts';
 export * from './webhooks.ts';
 export * from './workspaces.ts';
-export * from './rollups.ts';

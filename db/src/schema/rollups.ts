@@ -66,5 +66,8 @@ export const devicePauses = sqliteTable(
     pausedAt: integer('paused_at').notNull(),
     resumedAt: integer('resumed_at'),
   },
-  (t) => [index('device_pauses_device_idx').on(t.deviceId), index('device_pauses_workspace_idx').on(t.workspaceId)],
+  (t) => [
+    index('device_pauses_device_idx').on(t.deviceId),
+    index('device_pauses_workspace_idx').on(t.workspaceId),
+  ],
 );

@@ -1,8 +1,9 @@
 import type { DeviceHeartbeatSnapshot } from '@lifeline/db';
 import type { GapKind } from '@lifeline/db/schema';
 import type { HeartbeatBody } from '../contract/heartbeat.ts';
+import { coverageExtension, type Interval } from './buckets.ts';
 import { classifyGap } from './heartbeat-gap.ts';
-import { livenessAt } from './liveness.ts';
+import { coverageMs, livenessAt } from './liveness.ts';
 
 export interface ReceivedHeartbeat {
   body: HeartbeatBody;
@@ -21,7 +22,7 @@ export interface ReceivedHeartbeat {
 export function applyHeartbeat(
   prev: DeviceHeartbeatSnapshot,
   hb: ReceivedHeartbeat,
-): { snapshot: DeviceHeartbeatSnapshot; gapKind: GapKind } {
+): { snapshot: DeviceHeartbeatSnapshot; gapKind: GapKind; onlineAdded: Interval | null } {
   const last = prev.lastHeartbeatAt;
   const identity =
     last === null || prev.lastRunId === null || prev.lastBootId === null || prev.lastSeq === null
@@ -32,14 +33,20 @@ export function applyHeartbeat(
     { runId: hb.body.runId, bootId: hb.body.bootId, seq: hb.body.seq, receivedAt: hb.receivedAt },
     hb.intervalMs,
   );
+  const coverage = coverageExtension(prev.coverageEndAt, hb.receivedAt, coverageMs(hb.intervalMs));
   if (last !== null && hb.receivedAt < last) {
     const prevAt =
       prev.prevHeartbeatAt === null ? hb.receivedAt : Math.max(prev.prevHeartbeatAt, hb.receivedAt);
-    return { snapshot: { ...prev, prevHeartbeatAt: prevAt }, gapKind };
+    return {
+      snapshot: { ...prev, prevHeartbeatAt: prevAt, coverageEndAt: coverage.coverageEndAt },
+      gapKind,
+      onlineAdded: coverage.added,
+    };
   }
   const next: DeviceHeartbeatSnapshot = {
     lastHeartbeatAt: hb.receivedAt,
     prevHeartbeatAt: last,
+    coverageEndAt: coverage.coverageEndAt,
     lastRunId: hb.body.runId,
     lastBootId: hb.body.bootId,
     lastSeq: hb.body.seq,
@@ -56,5 +63,5 @@ export function applyHeartbeat(
     next.livenessState = liveness;
     next.livenessChangedAt = hb.receivedAt;
   }
-  return { snapshot: next, gapKind };
+  return { snapshot: next, gapKind, onlineAdded: coverage.added };
 }

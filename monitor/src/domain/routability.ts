@@ -30,3 +30,10 @@ export function simSlotsOf(lastHealth: unknown): (number | null)[] {
 export function reportsDelivery(lastHealth: unknown): boolean {
   return (lastHealth as HeartbeatBody | null)?.driver.capabilities?.deliveryReports ?? true;
 }
+
+/** The carrier of a SIM slot as the device last reported it (the first SIM's when the slot is the driver's choice). */
+export function carrierOf(lastHealth: unknown, slot: number | null): string | null {
+  const sims = (lastHealth as HeartbeatBody | null)?.sims ?? [];
+  const sim = slot === null ? sims[0] : sims.find((s) => s.slot === slot);
+  return sim?.carrier ?? null;
+}

@@ -1,11 +1,15 @@
 import {
+  addUptimeQueries,
   type Db,
   type DeviceHeartbeatSnapshot,
   findDevicesByIds,
   insertHeartbeatsQueries,
+  scopeKeys,
+  type UptimeDelta,
   updateDeviceSnapshotQuery,
 } from '@lifeline/db';
 import type { NewHeartbeat } from '@lifeline/db/schema';
+import { bucketStartOf, GRANULARITIES, splitIntoBuckets } from '../domain/buckets.ts';
 import { applyHeartbeat, type ReceivedHeartbeat } from '../domain/device-snapshot.ts';
 
 export interface HeartbeatWrite extends ReceivedHeartbeat {
@@ -14,9 +18,10 @@ export interface HeartbeatWrite extends ReceivedHeartbeat {
 }
 
 /**
- * Writes a batch of heartbeats in one transaction: the raw rows and each device's new snapshot.
- * Reads the devices' snapshots first; on Node a single group-commit writer is the only writer of these
- * columns, and on the edge each device sends its heartbeats one after another.
+ * Writes a batch of heartbeats in one transaction: the raw rows, each device's new snapshot, and the
+ * online time they add to the device's and the workspace's uptime rollups (additive upserts). Reads the
+ * devices' snapshots first; on Node a single group-commit writer is the only writer of these columns, and
+ * on the edge each device sends its heartbeats one after another.
  */
 export function createHeartbeatFlush(db: Db) {
   return async function flushHeartbeats(items: HeartbeatWrite[]): Promise<void> {
@@ -24,20 +29,61 @@ export function createHeartbeatFlush(db: Db) {
     const current = new Map<string, DeviceHeartbeatSnapshot>();
     for (const d of await findDevicesByIds(db, ids)) current.set(d.id, d);
     const rows: NewHeartbeat[] = [];
-    for (const item of items) {
+    const uptime = new UptimeAccumulator();
+    for (const item of [...items].sort((a, b) => a.receivedAt - b.receivedAt)) {
       const prev = current.get(item.deviceId);
       if (!prev) continue; // the device was deleted between authentication and flush
-      const { snapshot, gapKind } = applyHeartbeat(prev, item);
+      const { snapshot, gapKind, onlineAdded } = applyHeartbeat(prev, item);
       current.set(item.deviceId, snapshot);
       rows.push(toRow(item, gapKind));
+      const scopes = [scopeKeys.device(item.deviceId), scopeKeys.workspace(item.workspaceId)];
+      uptime.addHeartbeat(scopes, item.receivedAt);
+      if (onlineAdded) uptime.addOnline(scopes, onlineAdded);
     }
     if (rows.length === 0) return;
     const updates = ids
       .filter((id) => current.has(id))
       .map((id) => updateDeviceSnapshotQuery(db, id, current.get(id)!));
-    const [first, ...rest] = [...insertHeartbeatsQueries(db, rows), ...updates];
+    const [first, ...rest] = [
+      ...insertHeartbeatsQueries(db, rows),
+      ...updates,
+      ...addUptimeQueries(db, uptime.rows()),
+    ];
     await db.batch([first!, ...rest]);
   };
+}
+
+/** Sums uptime deltas per (scope, granularity, bucket) so a batch writes each bucket once. */
+class UptimeAccumulator {
+  readonly #rows = new Map<string, UptimeDelta>();
+
+  #row(scopeKey: string, granularity: UptimeDelta['granularity'], bucketStart: number): UptimeDelta {
+    const key = `${scopeKey}|${granularity}|${bucketStart}`;
+    let row = this.#rows.get(key);
+    if (!row) {
+      row = { scopeKey, granularity, bucketStart, onlineMs: 0, heartbeats: 0 };
+      this.#rows.set(key, row);
+    }
+    return row;
+  }
+
+  addHeartbeat(scopes: string[], at: number): void {
+    for (const scope of scopes)
+      for (const g of GRANULARITIES) this.#row(scope, g, bucketStartOf(at, g)).heartbeats++;
+  }
+
+  addOnline(scopes: string[], interval: { start: number; end: number }): void {
+    for (const scope of scopes) {
+      for (const g of GRANULARITIES) {
+        for (const part of splitIntoBuckets(interval, g))
+          this.#row(scope, g, part.bucketStart).onlineMs += part.ms;
+      }
+    }
+  }
+
+  rows(): UptimeDelta[] {
+    return [...this.#rows.values()];
+  }
 }
 
 function toRow(item: HeartbeatWrite, gapKind: NewHeartbeat['gapKind']): NewHeartbeat {

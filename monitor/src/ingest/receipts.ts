@@ -1,4 +1,10 @@
-import { type Db, effectQueries, findMessagesForReceipts, transitionQueries } from '@lifeline/db';
+import {
+  type Db,
+  effectQueries,
+  findDevicesByIds,
+  findMessagesForReceipts,
+  transitionQueries,
+} from '@lifeline/db';
 import type { Message } from '@lifeline/db/schema';
 import type { Receipt, ReceiptResult } from '../contract/receipts.ts';
 import {
@@ -10,6 +16,7 @@ import {
   stateRank,
 } from '../domain/message-state.ts';
 import { isRetryableFailure, MAX_RETRIES, retryDelayMs } from '../domain/retry.ts';
+import { deliveryCountQueries } from '../pipeline/delivery-counts.ts';
 import { requeue } from '../pipeline/sweeps.ts';
 import { webhookPayloadOf } from '../pipeline/view.ts';
 
@@ -29,6 +36,10 @@ export async function applyReceipts(
   const ids = [...new Set(input.receipts.map((r) => r.messageId))];
   const current = new Map<string, Message>();
   for (const m of await findMessagesForReceipts(db, workspaceId, ids)) current.set(m.id, m);
+  // Outcomes are counted at the time they happened on the phone, on the server's clock: a phone that
+  // reports after an outage puts its deliveries in the buckets where they belong.
+  const [device] = await findDevicesByIds(db, [deviceId]);
+  const skew = device?.clockSkewMs ?? 0;
 
   const results: ReceiptResult[] = [];
   const queries = [];
@@ -121,16 +132,25 @@ export async function applyReceipts(
           : {}),
       };
       next = { ...m, ...set, status: decision.next, updatedAt: now };
-      stepQueries = transitionQueries(db, {
-        messageId: m.id,
-        workspaceId,
-        from: { status: m.status, attempt: m.attempt },
-        to: { status: decision.next, attempt: m.attempt },
-        set,
-        now,
-        event,
-        webhookPayload: webhookPayloadOf(next),
-      });
+      const happenedAt = Math.min(now, Math.max(m.createdAt, receipt.at - skew));
+      stepQueries = [
+        ...transitionQueries(db, {
+          messageId: m.id,
+          workspaceId,
+          from: { status: m.status, attempt: m.attempt },
+          to: { status: decision.next, attempt: m.attempt },
+          set,
+          now,
+          event,
+          webhookPayload: webhookPayloadOf(next),
+        }),
+        ...deliveryCountQueries(db, m, {
+          from: m.status,
+          to: decision.next,
+          attempt: m.attempt,
+          at: happenedAt,
+        }),
+      ];
     }
     // transitionQueries returns [update, event, webhook fan-out?]; the requeue path appends the failure event.
     plan.push({

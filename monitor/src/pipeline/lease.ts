@@ -9,7 +9,7 @@ import {
 import { type Device, type Message, messages } from '@lifeline/db/schema';
 import { and, eq, sql } from 'drizzle-orm';
 import type { LeasedMessage } from '../contract/messages.ts';
-import { isRoutable, reportsDelivery, simSlotsOf } from '../domain/routability.ts';
+import { carrierOf, isRoutable, reportsDelivery, simSlotsOf } from '../domain/routability.ts';
 import { chooseRoute, type RoutingCandidate, type SimUsage } from '../domain/router.ts';
 import { webhookPayloadOf } from './view.ts';
 
@@ -74,6 +74,7 @@ export async function leaseForDevice(
     const set = {
       deviceId,
       simSlot,
+      carrier: carrierOf(me.lastHealth, simSlot),
       leasedAt: now,
       deadlineAt: now + LEASE_MS + LEASE_GRACE_MS,
       nextAttemptAt: null,

@@ -9,6 +9,7 @@ import {
 } from '@lifeline/db';
 import type { Message, MessageState } from '@lifeline/db/schema';
 import { stateRank } from '../domain/message-state.ts';
+import { deliveryCountQueries } from './delivery-counts.ts';
 import { webhookPayloadOf } from './view.ts';
 
 const BATCH = 200;
@@ -93,7 +94,7 @@ export function requeue(db: Db, m: Message, now: number, reason: string, extra: 
   });
 }
 
-/** A terminal state decided by the server. */
+/** A terminal state decided by the server, counted in the delivery rollups. */
 export function finish(db: Db, m: Message, state: MessageState, now: number, errorCode: string) {
   const set = {
     deadlineAt: null,
@@ -102,14 +103,17 @@ export function finish(db: Db, m: Message, state: MessageState, now: number, err
     errorCode,
     errorMessage: null,
   };
-  return transitionQueries(db, {
-    messageId: m.id,
-    workspaceId: m.workspaceId,
-    from: { status: m.status, attempt: m.attempt },
-    to: { status: state, attempt: m.attempt },
-    set,
-    now,
-    event: { source: 'server', deviceId: m.deviceId, errorCode },
-    webhookPayload: webhookPayloadOf({ ...m, ...set, status: state, updatedAt: now }),
-  });
+  return [
+    ...transitionQueries(db, {
+      messageId: m.id,
+      workspaceId: m.workspaceId,
+      from: { status: m.status, attempt: m.attempt },
+      to: { status: state, attempt: m.attempt },
+      set,
+      now,
+      event: { source: 'server', deviceId: m.deviceId, errorCode },
+      webhookPayload: webhookPayloadOf({ ...m, ...set, status: state, updatedAt: now }),
+    }),
+    ...deliveryCountQueries(db, m, { from: m.status, to: state, attempt: m.attempt, at: now }),
+  ];
 }
