@@ -142,6 +142,49 @@ CREATE INDEX `messages_status_deadline_idx` ON `messages` (`status`,`deadline_at
 CREATE INDEX `messages_device_status_idx` ON `messages` (`device_id`,`status`);--> statement-breakpoint
 CREATE INDEX `messages_queue_idx` ON `messages` (`workspace_id`,`status`,`next_attempt_at`);--> statement-breakpoint
 CREATE INDEX `messages_leased_idx` ON `messages` (`workspace_id`,`leased_at`);--> statement-breakpoint
+CREATE TABLE `delivery_rollups` (
+	`scope_key` text NOT NULL,
+	`granularity` text NOT NULL,
+	`bucket_start` integer NOT NULL,
+	`delivered` integer DEFAULT 0 NOT NULL,
+	`failed` integer DEFAULT 0 NOT NULL,
+	`undelivered` integer DEFAULT 0 NOT NULL,
+	`delivery_unknown` integer DEFAULT 0 NOT NULL,
+	`expired` integer DEFAULT 0 NOT NULL,
+	`sent_unconfirmed` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`scope_key`, `granularity`, `bucket_start`)
+);
+--> statement-breakpoint
+CREATE TABLE `device_pauses` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`device_id` text NOT NULL,
+	`workspace_id` text NOT NULL,
+	`paused_at` integer NOT NULL,
+	`resumed_at` integer
+);
+--> statement-breakpoint
+CREATE INDEX `device_pauses_device_idx` ON `device_pauses` (`device_id`);--> statement-breakpoint
+CREATE INDEX `device_pauses_workspace_idx` ON `device_pauses` (`workspace_id`);--> statement-breakpoint
+CREATE TABLE `platform_rollups` (
+	`scope_key` text NOT NULL,
+	`granularity` text NOT NULL,
+	`bucket_start` integer NOT NULL,
+	`probes_ok` integer DEFAULT 0 NOT NULL,
+	`probes_total` integer DEFAULT 0 NOT NULL,
+	`requests` integer DEFAULT 0 NOT NULL,
+	`errors_5xx` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`scope_key`, `granularity`, `bucket_start`)
+);
+--> statement-breakpoint
+CREATE TABLE `uptime_rollups` (
+	`scope_key` text NOT NULL,
+	`granularity` text NOT NULL,
+	`bucket_start` integer NOT NULL,
+	`online_ms` integer DEFAULT 0 NOT NULL,
+	`heartbeats` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`scope_key`, `granularity`, `bucket_start`)
+);
+--> statement-breakpoint
 CREATE TABLE `sim_usage_minutes` (
 	`device_id` text NOT NULL,
 	`sim_slot` integer NOT NULL,
@@ -194,45 +237,34 @@ CREATE TABLE `workspaces` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `workspaces_slug_unique` ON `workspaces` (`slug`);--> statement-breakpoint
-CREATE TABLE `delivery_rollups` (
-	`scope_key` text NOT NULL,
-	`granularity` text NOT NULL,
-	`bucket_start` integer NOT NULL,
-	`delivered` integer DEFAULT 0 NOT NULL,
-	`failed` integer DEFAULT 0 NOT NULL,
-	`undelivered` integer DEFAULT 0 NOT NULL,
-	`delivery_unknown` integer DEFAULT 0 NOT NULL,
-	`expired` integer DEFAULT 0 NOT NULL,
-	`sent_unconfirmed` integer DEFAULT 0 NOT NULL,
-	PRIMARY KEY(`scope_key`, `granularity`, `bucket_start`)
-);
---> statement-breakpoint
-CREATE TABLE `device_pauses` (
-	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
-	`device_id` text NOT NULL,
+CREATE TABLE `slos` (
+	`id` text PRIMARY KEY NOT NULL,
 	`workspace_id` text NOT NULL,
-	`paused_at` integer NOT NULL,
-	`resumed_at` integer
+	`name` text NOT NULL,
+	`indicator` text NOT NULL,
+	`scope` text DEFAULT 'workspace' NOT NULL,
+	`scope_id` text,
+	`target` real NOT NULL,
+	`window_days` integer NOT NULL,
+	`min_events` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `device_pauses_device_idx` ON `device_pauses` (`device_id`);--> statement-breakpoint
-CREATE INDEX `device_pauses_workspace_idx` ON `device_pauses` (`workspace_id`);--> statement-breakpoint
-CREATE TABLE `platform_rollups` (
-	`scope_key` text NOT NULL,
-	`granularity` text NOT NULL,
-	`bucket_start` integer NOT NULL,
-	`probes_ok` integer DEFAULT 0 NOT NULL,
-	`probes_total` integer DEFAULT 0 NOT NULL,
-	`requests` integer DEFAULT 0 NOT NULL,
-	`errors_5xx` integer DEFAULT 0 NOT NULL,
-	PRIMARY KEY(`scope_key`, `granularity`, `bucket_start`)
+CREATE INDEX `slos_workspace_idx` ON `slos` (`workspace_id`);--> statement-breakpoint
+CREATE TABLE `components` (
+	`id` text PRIMARY KEY NOT NULL,
+	`workspace_id` text NOT NULL,
+	`name` text NOT NULL,
+	`description` text,
+	`layer` text NOT NULL,
+	`source` text NOT NULL,
+	`position` integer DEFAULT 0 NOT NULL,
+	`override_status` text,
+	`override_until` integer,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE TABLE `uptime_rollups` (
-	`scope_key` text NOT NULL,
-	`granularity` text NOT NULL,
-	`bucket_start` integer NOT NULL,
-	`online_ms` integer DEFAULT 0 NOT NULL,
-	`heartbeats` integer DEFAULT 0 NOT NULL,
-	PRIMARY KEY(`scope_key`, `granularity`, `bucket_start`)
-);
+CREATE INDEX `components_workspace_idx` ON `components` (`workspace_id`);

@@ -244,7 +244,11 @@ export async function deadLetterWebhookDelivery(
  * Dead-letters pending rows whose deadline has passed (not held by a dispatcher), keeping their last
  * error. Returns how many.
  */
-export async function deadLetterExpiredWebhookDeliveries(db: Db, now: number, error: string): Promise<number> {
+export async function deadLetterExpiredWebhookDeliveries(
+  db: Db,
+  now: number,
+  error: string,
+): Promise<number> {
   const rows = await db
     .update(webhookDeliveries)
     .set({

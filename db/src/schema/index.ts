@@ -1,4 +1,5 @@
 export * from './api-keys.ts';
+export * from './components.ts';
 export * from './constants.ts';
 export * from './devices.ts';
 export * from './enrollment-codes.ts';
@@ -6,5 +7,6 @@ export * from './heartbeats.ts';
 export * from './messages.ts';
 export * from './rollups.ts';
 export * from './sim-usage.ts';
+export * from './slos.ts';
 export * from './webhooks.ts';
 export * from './workspaces.ts';
