@@ -12,6 +12,8 @@ import { heartbeatRoutes } from './routes/heartbeats.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { receiptRoutes } from './routes/receipts.ts';
+import { reliabilityRoutes } from './routes/reliability.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 /** Largest request body the API reads; larger ones are refused with 413 before parsing. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -88,6 +90,8 @@ export function createApp(deps: Deps) {
   app.route('/', receiptRoutes);
   app.route('/', apiKeyRoutes);
   app.route('/', messageRoutes);
+  app.route('/', reliabilityRoutes);
+  app.route('/', webhookRoutes);
   mountDocs(app);
   return app;
 }

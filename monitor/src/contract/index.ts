@@ -4,3 +4,5 @@ export * from './errors.ts';
 export * from './heartbeat.ts';
 export * from './messages.ts';
 export * from './receipts.ts';
+export * from './reliability.ts';
+export * from './webhooks.ts';

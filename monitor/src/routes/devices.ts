@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { DevicePatch } from '@lifeline/db';
-import { findDevice, listDevices, updateDevice } from '@lifeline/db';
+import { endPauseQuery, findDevice, listDevices, startPauseQuery, updateDevice } from '@lifeline/db';
 import {
   deviceIdParam,
   deviceListQuery,
@@ -119,8 +119,16 @@ export const devicesRoutes = new OpenAPIHono<AppEnv>()
     if (body.simRatePerDay !== undefined) patch.simRatePerDay = body.simRatePerDay;
     if (body.paused === true) Object.assign(patch, { status: 'paused', pausedAt: now });
     if (body.paused === false) Object.assign(patch, { status: 'active', pausedAt: null });
-    const device = await updateDevice(db, c.var.admin.workspaceId, id, patch);
-    if (!device) throw notFound(id);
+    const workspaceId = c.var.admin.workspaceId;
+    const before = await findDevice(db, workspaceId, id);
+    const device = await updateDevice(db, workspaceId, id, patch);
+    if (!device || !before) throw notFound(id);
+    // Paused time is left out of observed time: keep the history of pauses.
+    if (before.status === 'active' && device.status === 'paused') {
+      await startPauseQuery(db, { deviceId: id, workspaceId, at: now });
+    } else if (before.status === 'paused' && device.status === 'active') {
+      await endPauseQuery(db, { deviceId: id, at: now });
+    }
     authCache.clear();
     const [view] = await deviceViews(db, [device], now);
     return c.json(view!, 200);
