@@ -12,6 +12,23 @@ CREATE TABLE `api_keys` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `api_keys_token_hash_unique` ON `api_keys` (`token_hash`);--> statement-breakpoint
 CREATE INDEX `api_keys_workspace_idx` ON `api_keys` (`workspace_id`);--> statement-breakpoint
+CREATE TABLE `components` (
+	`id` text PRIMARY KEY NOT NULL,
+	`workspace_id` text NOT NULL,
+	`name` text NOT NULL,
+	`description` text,
+	`layer` text NOT NULL,
+	`source` text NOT NULL,
+	`position` integer DEFAULT 0 NOT NULL,
+	`override_status` text,
+	`override_until` integer,
+	`thresholds` text,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `components_workspace_idx` ON `components` (`workspace_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `components_source_idx` ON `components` (`workspace_id`,`source`);--> statement-breakpoint
 CREATE TABLE `devices` (
 	`id` text PRIMARY KEY NOT NULL,
 	`workspace_id` text NOT NULL,
@@ -193,6 +210,22 @@ CREATE TABLE `sim_usage_minutes` (
 	PRIMARY KEY(`device_id`, `sim_slot`, `minute`)
 );
 --> statement-breakpoint
+CREATE TABLE `slos` (
+	`id` text PRIMARY KEY NOT NULL,
+	`workspace_id` text NOT NULL,
+	`name` text NOT NULL,
+	`indicator` text NOT NULL,
+	`scope` text DEFAULT 'workspace' NOT NULL,
+	`scope_id` text,
+	`target` real NOT NULL,
+	`window_days` integer NOT NULL,
+	`min_events` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `slos_workspace_idx` ON `slos` (`workspace_id`);--> statement-breakpoint
 CREATE TABLE `webhook_deliveries` (
 	`id` text PRIMARY KEY NOT NULL,
 	`workspace_id` text NOT NULL,
@@ -237,34 +270,17 @@ CREATE TABLE `workspaces` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `workspaces_slug_unique` ON `workspaces` (`slug`);--> statement-breakpoint
-CREATE TABLE `slos` (
+CREATE TABLE `maintenances` (
 	`id` text PRIMARY KEY NOT NULL,
 	`workspace_id` text NOT NULL,
-	`name` text NOT NULL,
-	`indicator` text NOT NULL,
-	`scope` text DEFAULT 'workspace' NOT NULL,
-	`scope_id` text,
-	`target` real NOT NULL,
-	`window_days` integer NOT NULL,
-	`min_events` integer NOT NULL,
-	`created_at` integer NOT NULL,
-	`updated_at` integer NOT NULL,
-	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
-);
---> statement-breakpoint
-CREATE INDEX `slos_workspace_idx` ON `slos` (`workspace_id`);--> statement-breakpoint
-CREATE TABLE `components` (
-	`id` text PRIMARY KEY NOT NULL,
-	`workspace_id` text NOT NULL,
-	`name` text NOT NULL,
+	`title` text NOT NULL,
 	`description` text,
-	`layer` text NOT NULL,
-	`source` text NOT NULL,
-	`position` integer DEFAULT 0 NOT NULL,
-	`override_status` text,
-	`override_until` integer,
+	`starts_at` integer NOT NULL,
+	`ends_at` integer NOT NULL,
+	`component_ids` text,
 	`created_at` integer NOT NULL,
+	`cancelled_at` integer,
 	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `components_workspace_idx` ON `components` (`workspace_id`);
+CREATE INDEX `maintenances_workspace_time_idx` ON `maintenances` (`workspace_id`,`starts_at`);

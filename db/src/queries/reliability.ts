@@ -1,7 +1,15 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
-import { type Component, components, devicePauses, devices, type Slo, slos } from '../schema/index.ts';
+import {
+  type Component,
+  components,
+  devicePauses,
+  devices,
+  maintenances,
+  type Slo,
+  slos,
+} from '../schema/index.ts';
 
 /** Devices with what decides their observed time: enrolment, revocation and pauses. */
 export async function devicesForObservation(db: Db, workspaceId: string, deviceId?: string) {
@@ -103,4 +111,19 @@ export async function carriersOf(db: Db, workspaceId: string): Promise<string[]>
     sql`SELECT DISTINCT scope_key AS k FROM delivery_rollups WHERE granularity = 'day' AND scope_key >= ${prefix} AND scope_key < ${`${prefix}\uffff`}`,
   );
   return rows.map((r) => r.k.slice(prefix.length));
+}
+
+/** Maintenance windows of a workspace overlapping [from, to), not cancelled. */
+export function maintenancesOverlapping(db: Db, workspaceId: string, from: number, to: number) {
+  return db
+    .select()
+    .from(maintenances)
+    .where(
+      and(
+        eq(maintenances.workspaceId, workspaceId),
+        isNull(maintenances.cancelledAt),
+        lt(maintenances.startsAt, to),
+        gt(maintenances.endsAt, from),
+      ),
+    );
 }

@@ -102,6 +102,8 @@ export interface ClaimedDelivery {
   attempts: number;
   deadlineAt: number;
   createdAt: number;
+  /** Insertion order (SQLite rowid): orders the rows of one change batch written in the same millisecond. */
+  seq: number;
 }
 
 const unlocked = (now: number) =>
@@ -129,7 +131,7 @@ export function claimWebhookDeliveries(
   // One JSON parameter however many are excluded (D1 allows 100 bound parameters per statement).
   const excluded = JSON.stringify(input.excludeWebhookIds);
   const candidates = sql`WITH due AS (
-      SELECT ${d.id} AS id, ${d.webhookId} AS webhook_id, ${d.nextAttemptAt} AS next_at, ${d.createdAt} AS created_at
+      SELECT ${d.id} AS id, ${d.webhookId} AS webhook_id, ${d.nextAttemptAt} AS next_at, ${d.createdAt} AS created_at, ${d}.rowid AS seq
       FROM ${d}
       WHERE ${d.status} = 'pending' AND ${d.nextAttemptAt} <= ${now}
         AND (${d.lockedUntil} IS NULL OR ${d.lockedUntil} < ${now})
@@ -139,7 +141,7 @@ export function claimWebhookDeliveries(
       SELECT webhook_id FROM due GROUP BY webhook_id ORDER BY MIN(next_at) LIMIT ${input.lanes}
     ),
     ranked AS (
-      SELECT id, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_at, created_at, id) AS rn
+      SELECT id, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_at, created_at, seq) AS rn
       FROM due WHERE webhook_id IN (SELECT webhook_id FROM lanes)
     )
     SELECT id FROM ranked WHERE rn <= ${input.perLane}`;
@@ -157,6 +159,7 @@ export function claimWebhookDeliveries(
       attempts: d.attempts,
       deadlineAt: d.deadlineAt,
       createdAt: d.createdAt,
+      seq: sql<number>`${d}.rowid`,
     });
 }
 

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { workspaces } from './workspaces.ts';
 
 export const componentLayers = ['platform', 'devices', 'carrier', 'upstream'] as const;
@@ -28,9 +28,14 @@ export const components = sqliteTable(
     position: integer('position').notNull().default(0),
     overrideStatus: text('override_status', { enum: componentStatuses }),
     overrideUntil: integer('override_until'),
+    /** Per-component thresholds overriding the documented defaults (JSON: degradedBelow, partialBelow, majorBelow, minEvents). */
+    thresholds: text('thresholds', { mode: 'json' }).$type<Record<string, number> | null>(),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [index('components_workspace_idx').on(t.workspaceId)],
+  (t) => [
+    index('components_workspace_idx').on(t.workspaceId),
+    uniqueIndex('components_source_idx').on(t.workspaceId, t.source),
+  ],
 );
 
 export type Component = typeof components.$inferSelect;

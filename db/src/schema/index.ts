@@ -4,6 +4,7 @@ export * from './constants.ts';
 export * from './devices.ts';
 export * from './enrollment-codes.ts';
 export * from './heartbeats.ts';
+export * from './maintenances.ts';
 export * from './messages.ts';
 export * from './rollups.ts';
 export * from './sim-usage.ts';

@@ -10,6 +10,7 @@ import {
 import { decomposeRange } from '../domain/buckets.ts';
 import { observedPerBucket } from '../domain/observed.ts';
 import { ratio } from '../domain/uptime.ts';
+import { excludedIntervals } from './exclusions.ts';
 
 export interface Range {
   from: number;
@@ -52,32 +53,48 @@ export async function deviceUptime(
   const to = Math.min(range.to, now);
   if (to <= range.from) return { onlineMs: 0, observedMs: 0, uptime: null };
   const key = input.deviceId ? scopeKeys.device(input.deviceId) : scopeKeys.workspace(input.workspaceId);
-  const parts = decomposeRange(range.from, to);
-  const online = (await sumUptime(db, [key], parts)).get(key)?.onlineMs ?? 0;
-  const devices = await devicesForObservation(db, input.workspaceId, input.deviceId);
+  const excluded = await excludedIntervals(db, input.workspaceId, 'devices', range.from, to);
+  let online = (await sumUptime(db, [key], decomposeRange(range.from, to))).get(key)?.onlineMs ?? 0;
+  for (const part of excluded) {
+    online -= (await sumUptime(db, [key], decomposeRange(part.start, part.end))).get(key)?.onlineMs ?? 0;
+  }
+  // Maintenance is unobserved time for every device, like a pause.
+  const maintenance = excluded.map((i) => ({ pausedAt: i.start, resumedAt: i.end }));
+  const devices = (await devicesForObservation(db, input.workspaceId, input.deviceId)).map((d) => ({
+    ...d,
+    pauses: [...d.pauses, ...maintenance],
+  }));
   const [observedMs = 0] = observedPerBucket(devices, now, [range.from], to - range.from);
   // Coverage vouches a little into the future (2.5 intervals); never count more online time than observed.
   const onlineMs = Math.min(online, observedMs);
   return { onlineMs, observedMs, uptime: ratio(onlineMs, observedMs) };
 }
 
+/** Outcome counts of a scope over a range, less those inside maintenance windows. */
 export async function deliveryCounts(
   db: Db,
+  workspaceId: string,
   scopeKey: string,
   range: Range,
   now: number,
 ): Promise<DeliveryCounts> {
   const to = Math.min(range.to, now);
   if (to <= range.from) return emptyDeliveryCounts();
-  return (
-    (await sumDelivery(db, [scopeKey], decomposeRange(range.from, to))).get(scopeKey) ?? emptyDeliveryCounts()
-  );
+  const counts =
+    (await sumDelivery(db, [scopeKey], decomposeRange(range.from, to))).get(scopeKey) ??
+    emptyDeliveryCounts();
+  for (const part of await excludedIntervals(db, workspaceId, 'delivery', range.from, to)) {
+    const inside = (await sumDelivery(db, [scopeKey], decomposeRange(part.start, part.end))).get(scopeKey);
+    if (!inside) continue;
+    for (const k of Object.keys(counts) as (keyof DeliveryCounts)[]) counts[k] -= inside[k];
+  }
+  return counts;
 }
 
 /** Every layer for one range, the end-to-end rate and the product of the layers beside it. */
 export async function layerFigures(db: Db, workspaceId: string, range: Range, now: number) {
   const devices = await deviceUptime(db, { workspaceId, range, now });
-  const counts = await deliveryCounts(db, scopeKeys.workspace(workspaceId), range, now);
+  const counts = await deliveryCounts(db, workspaceId, scopeKeys.workspace(workspaceId), range, now);
   const rates = deliveryRates(counts);
   // Layer 1 comes from self-probes, which land with the probes stage; until then it has no data.
   const platform: number | null = null;

@@ -23,7 +23,7 @@ export async function sloCounts(db: Db, slo: Slo, range: Range, now: number): Pr
         : slo.scope === 'device'
           ? scopeKeys.device(slo.scopeId!)
           : scopeKeys.workspace(slo.workspaceId);
-    const c = await deliveryCounts(db, key, range, now);
+    const c = await deliveryCounts(db, slo.workspaceId, key, range, now);
     return { good: c.delivered, total: deliveryRates(c).events };
   }
   if (slo.indicator === 'device_uptime') {

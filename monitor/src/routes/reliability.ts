@@ -154,6 +154,7 @@ export const reliabilityRoutes = new OpenAPIHono<AppEnv>()
     for (const carrier of await carriersOf(db, workspaceId)) {
       const counts = await deliveryCounts(
         db,
+        workspaceId,
         scopeKeys.carrier(workspaceId, carrier),
         { from: now - DAY, to: now },
         now,
