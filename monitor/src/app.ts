@@ -5,6 +5,7 @@ import type { Deps } from './deps.ts';
 import type { AppEnv } from './http/env.ts';
 import { ApiError, errorBody, renderError, validationError } from './http/errors.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { componentRoutes } from './routes/components.ts';
 import { devicesRoutes } from './routes/devices.ts';
 import { mountDocs } from './routes/docs.ts';
 import { enrollmentRoutes } from './routes/enrollment.ts';
@@ -91,6 +92,7 @@ export function createApp(deps: Deps) {
   app.route('/', apiKeyRoutes);
   app.route('/', messageRoutes);
   app.route('/', reliabilityRoutes);
+  app.route('/', componentRoutes);
   app.route('/', webhookRoutes);
   mountDocs(app);
   return app;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodeSecretsKey, SecretBoxError } from './secret-box.ts';
 
 const databaseUrl = z
   .string()
@@ -13,6 +14,18 @@ export const configSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']).default('info'),
   TICK_INTERVAL_S: z.coerce.number().int().min(1).max(60).default(5),
+  /** Encrypts stored secrets (webhook signing secrets); base64 of 32 bytes. */
+  SECRETS_KEY: z
+    .string()
+    .superRefine((value, ctx) => {
+      try {
+        decodeSecretsKey(value);
+      } catch (err) {
+        if (!(err instanceof SecretBoxError)) throw err;
+        ctx.addIssue({ code: 'custom', message: err.message });
+      }
+    })
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -5,6 +5,7 @@ import type { Writer } from './ingest/group-commit.ts';
 import type { HeartbeatWrite } from './ingest/heartbeats.ts';
 import type { Logger } from './logger.ts';
 import type { WorkNotifier } from './pipeline/notifier.ts';
+import type { SecretBox } from './secret-box.ts';
 
 /** Everything the app needs from its runtime; Node and Workers each build one. */
 export interface Deps {
@@ -17,4 +18,9 @@ export interface Deps {
   notifier: WorkNotifier;
   /** Public base URL, for links the API prints. */
   publicUrl: string;
+  /**
+   * Encrypts stored secrets (webhook signing secrets). Null on Workers without `SECRETS_KEY`: features
+   * that need it answer 503 and webhooks are not dispatched.
+   */
+  secretBox: SecretBox | null;
 }

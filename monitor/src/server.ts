@@ -1,15 +1,20 @@
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createDb } from '@lifeline/db';
 import { migrateDb } from '@lifeline/db/migrate';
+import { webhooks } from '@lifeline/db/schema';
 import { createApp } from './app.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { ConfigError } from './config.ts';
 import type { Deps } from './deps.ts';
 import { createAuthCache } from './http/auth-cache.ts';
 import { GroupCommitWriter } from './ingest/group-commit.ts';
 import { createHeartbeatFlush } from './ingest/heartbeats.ts';
 import { jsonLogger, type Logger } from './logger.ts';
 import { WorkNotifier } from './pipeline/notifier.ts';
+import { decodeSecretsKey, generateSecretsKey, SecretBox, SecretBoxError } from './secret-box.ts';
 
 export interface NodeServerOptions {
   databaseUrl: string;
@@ -20,6 +25,8 @@ export interface NodeServerOptions {
   clock?: Clock;
   logger?: Logger;
   publicUrl?: string;
+  /** `SECRETS_KEY` (base64 of 32 bytes); defaults to the environment's, then to `secrets.key` beside a file database. */
+  secretsKey?: string;
 }
 
 export interface NodeServer {
@@ -31,6 +38,7 @@ export interface NodeServer {
 /** Opens the database, applies migrations and serves the app on Node. Used by `node.ts` and the tests. */
 export async function startNodeServer(options: NodeServerOptions): Promise<NodeServer> {
   const clock = options.clock ?? systemClock;
+  const secrets = await nodeSecretBox(options.databaseUrl, options.secretsKey ?? process.env.SECRETS_KEY);
   const database = await createDb(options.databaseUrl, { authToken: options.databaseAuthToken });
   await migrateDb(database);
   const db = database.db;
@@ -44,7 +52,14 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     logger: options.logger ?? jsonLogger('info'),
     notifier: new WorkNotifier(),
     publicUrl: options.publicUrl ?? '',
+    secretBox: secrets.box,
   };
+  if (secrets.createdKeyFile && (await db.$count(webhooks)) > 0) {
+    deps.logger.warn(
+      'secrets.key was missing, so a new one was made: existing webhook signing secrets cannot be opened until each webhook rotates its secret',
+      { keyFile: secrets.createdKeyFile },
+    );
+  }
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 });
   await new Promise<void>((resolve, reject) => {
@@ -63,4 +78,53 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
       database.close();
     },
   };
+}
+
+/**
+ * The key for stored secrets on Node: `SECRETS_KEY` when set; otherwise, with a `file:` database, the
+ * `secrets.key` file beside it (created on first start, mode 0600; back it up with the database); a remote
+ * database needs `SECRETS_KEY`, since a key on one machine's disk would not be there on the next.
+ */
+async function nodeSecretBox(
+  databaseUrl: string,
+  secretsKey: string | undefined,
+): Promise<{ box: SecretBox; createdKeyFile?: string }> {
+  if (secretsKey) {
+    try {
+      return { box: await SecretBox.fromBase64(secretsKey) };
+    } catch (err) {
+      if (err instanceof SecretBoxError)
+        throw new ConfigError(`Invalid configuration:\n  SECRETS_KEY: ${err.message}`);
+      throw err;
+    }
+  }
+  if (!databaseUrl.startsWith('file:')) {
+    throw new ConfigError(
+      'SECRETS_KEY is required with a remote database: it encrypts webhook signing secrets. Generate one with `openssl rand -base64 32`, set it here and on every instance (and `npx wrangler secret put SECRETS_KEY` on Workers).',
+    );
+  }
+  const path = databaseUrl.slice('file:'.length).split('?')[0] ?? '';
+  if (!path || path === ':memory:') return { box: await SecretBox.fromBase64(generateSecretsKey()) };
+  const keyPath = join(dirname(path), 'secrets.key');
+  try {
+    return { box: await SecretBox.fromKey(decodeSecretsKey(await readFile(keyPath, 'utf8'))) };
+  } catch (err) {
+    if (err instanceof SecretBoxError) throw new ConfigError(`${keyPath}: ${err.message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  // Written whole under a temporary name, then linked into place: if two processes start at once, one
+  // link wins and the other reads the winner's key.
+  await mkdir(dirname(keyPath), { recursive: true });
+  const key = generateSecretsKey();
+  const tmp = `${keyPath}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, `${key}\n`, { flag: 'wx', mode: 0o600 });
+  try {
+    await link(tmp, keyPath);
+    return { box: await SecretBox.fromBase64(key), createdKeyFile: keyPath };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return { box: await SecretBox.fromKey(decodeSecretsKey(await readFile(keyPath, 'utf8'))) };
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
 }

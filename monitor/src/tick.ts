@@ -2,20 +2,23 @@ import { listActiveDevices, recordLivenessQuery } from '@lifeline/db';
 import type { Deps } from './deps.ts';
 import { livenessAt } from './domain/liveness.ts';
 import { type SweepReport, sweepMessages } from './pipeline/sweeps.ts';
+import { type DispatchReport, dispatchWebhooks } from './webhooks/dispatcher.ts';
 
 export interface TickReport {
   livenessChanges: { deviceId: string; workspaceId: string; from: string; to: string }[];
   messages: SweepReport;
+  /** Webhook deliveries of this tick (all zero without a secret box). */
+  webhooks: DispatchReport;
 }
 
 /**
  * The periodic work, the same on Node (cron, every few seconds) and Workers (Cron Triggers, every minute):
  * records device liveness transitions, then gives message states their deadlines (lapsed leases and
- * offline devices' messages back to the queue, TTL expiry, honest unknowns). Later stages add probes,
- * SLOs, alerts and rollups.
+ * offline devices' messages back to the queue, TTL expiry, honest unknowns), then delivers due webhooks
+ * from the outbox (`webhooks/dispatcher.ts`). Later stages add probes, SLOs, alerts and rollups.
  */
 export async function tick(
-  deps: Pick<Deps, 'db'> & Partial<Pick<Deps, 'notifier'>>,
+  deps: Pick<Deps, 'db'> & Partial<Pick<Deps, 'notifier' | 'secretBox' | 'logger'>>,
   now: number,
 ): Promise<TickReport> {
   const { db } = deps;
@@ -40,5 +43,9 @@ export async function tick(
   if (messages.requeued > 0 && deps.notifier) {
     for (const workspaceId of new Set(changes.map((c) => c.workspaceId))) deps.notifier.notify(workspaceId);
   }
-  return { livenessChanges: changes, messages };
+  // After the sweeps, so the changes they made are delivered in this tick.
+  const webhooks = deps.secretBox
+    ? await dispatchWebhooks({ db, secretBox: deps.secretBox, logger: deps.logger }, now)
+    : { delivered: 0, failed: 0, dead: 0 };
+  return { livenessChanges: changes, messages, webhooks };
 }

@@ -15,6 +15,7 @@ import { DirectWriter } from './ingest/group-commit.ts';
 import { createHeartbeatFlush } from './ingest/heartbeats.ts';
 import { jsonLogger } from './logger.ts';
 import { WorkNotifier } from './pipeline/notifier.ts';
+import { SecretBox } from './secret-box.ts';
 import { tick } from './tick.ts';
 
 /** The bindings and variables wrangler.toml and `wrangler secret put` give the Worker. */
@@ -27,6 +28,8 @@ export interface Env {
   /** Base URL printed in links; defaults to the origin of the first request. */
   PUBLIC_URL?: string;
   LOG_LEVEL?: string;
+  /** Encrypts stored secrets (webhook signing secrets): base64 of 32 bytes, a `wrangler secret`. Webhooks need it. */
+  SECRETS_KEY?: string;
 }
 
 interface ScheduledController {
@@ -63,6 +66,12 @@ async function buildIsolate(env: Env): Promise<Isolate> {
     // Wakes long polls in this isolate only; the outbox long poll also re-checks every few seconds.
     notifier: new WorkNotifier(),
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, '') ?? '',
+    // Without it the API still runs; creating webhooks answers 503 and none are dispatched.
+    secretBox: env.SECRETS_KEY
+      ? await SecretBox.fromBase64(env.SECRETS_KEY).catch((err: Error) => {
+          throw new Error(`SECRETS_KEY ${err.message}`);
+        })
+      : null,
   };
   return { deps, app: createApp(deps), database };
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { insertWorkspaceQuery, newId } from '@lifeline/db';
+import { defaultComponentsQueries, insertWorkspaceQuery, newId } from '@lifeline/db';
 import { messages } from '@lifeline/db/schema';
 import { bootstrapFirstRun } from '../src/bootstrap.ts';
 import { ManualClock } from '../src/clock.ts';
@@ -88,7 +88,11 @@ export async function startTestServer() {
       name: 'test',
       now: clock.now(),
     });
-    await server.deps.db.batch([ws.query, key.query]);
+    await server.deps.db.batch([
+      ws.query,
+      key.query,
+      ...defaultComponentsQueries(server.deps.db, ws.row.id, clock.now()),
+    ]);
     return { workspaceId: ws.row.id, apiKey: key.key };
   }
 

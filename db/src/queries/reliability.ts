@@ -127,3 +127,64 @@ export function maintenancesOverlapping(db: Db, workspaceId: string, from: numbe
       ),
     );
 }
+
+/** Creates a component for a signal unless the workspace has one already (unique per source). */
+export function ensureComponentQuery(
+  db: Db,
+  input: {
+    workspaceId: string;
+    name: string;
+    layer: Component['layer'];
+    source: string;
+    position: number;
+    now: number;
+  },
+) {
+  return db
+    .insert(components)
+    .values({
+      id: newId('cmp', input.now),
+      workspaceId: input.workspaceId,
+      name: input.name,
+      layer: input.layer,
+      source: input.source,
+      position: input.position,
+      createdAt: input.now,
+    })
+    .onConflictDoNothing();
+}
+
+/** The components every workspace starts with: Lifeline itself and its phones. */
+export function defaultComponentsQueries(db: Db, workspaceId: string, now: number) {
+  return [
+    ensureComponentQuery(db, {
+      workspaceId,
+      name: 'Platform',
+      layer: 'platform',
+      source: 'platform',
+      position: 0,
+      now,
+    }),
+    ensureComponentQuery(db, {
+      workspaceId,
+      name: 'Device connectivity',
+      layer: 'devices',
+      source: 'devices',
+      position: 10,
+      now,
+    }),
+  ];
+}
+
+export async function deleteComponent(db: Db, workspaceId: string, id: string) {
+  const rows = await db
+    .delete(components)
+    .where(and(eq(components.workspaceId, workspaceId), eq(components.id, id)))
+    .returning({ id: components.id });
+  return rows.length > 0;
+}
+
+/** Maintenance windows in progress at `now`. */
+export function activeMaintenances(db: Db, workspaceId: string, now: number) {
+  return maintenancesOverlapping(db, workspaceId, now, now + 1);
+}

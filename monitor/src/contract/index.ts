@@ -1,4 +1,6 @@
 /** The public API's schemas: what the gateway agent and other clients may depend on. */
+
+export * from './components.ts';
 export * from './devices.ts';
 export * from './errors.ts';
 export * from './heartbeat.ts';

@@ -2,6 +2,7 @@ import {
   addSimUsageQuery,
   type Db,
   dueQueuedMessages,
+  ensureComponentQuery,
   listDevices,
   simUsageSince,
   transitionQueries,
@@ -110,6 +111,20 @@ export async function leaseForDevice(
           eq(messages.attempt, to.attempt),
           eq(messages.deviceId, deviceId),
         )})`,
+      }),
+    );
+  }
+  // A carrier gets its status-page component the first time a message goes out through it.
+  for (const carrier of new Set(chosen.map(({ simSlot }) => carrierOf(me.lastHealth, simSlot)))) {
+    if (!carrier) continue;
+    queries.push(
+      ensureComponentQuery(db, {
+        workspaceId,
+        name: carrier,
+        layer: 'carrier',
+        source: `carrier:${carrier}`,
+        position: 20,
+        now,
       }),
     );
   }

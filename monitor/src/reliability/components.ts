@@ -1,0 +1,83 @@
+import { activeMaintenances, type Db, listComponents, listDevices, scopeKeys } from '@lifeline/db';
+import type { Component } from '@lifeline/db/schema';
+import {
+  type ComponentStatus,
+  DEFAULT_THRESHOLDS,
+  resolveComponentStatus,
+  type ShareThresholds,
+  statusFromShare,
+} from '../domain/component-status.ts';
+import { livenessAt } from '../domain/liveness.ts';
+import { deliveryCounts, deliveryRates } from './figures.ts';
+
+const SIGNAL_WINDOW_MS = 15 * 60_000;
+
+export interface ComponentState {
+  component: Component;
+  status: ComponentStatus;
+  derived: ComponentStatus;
+  /** The value the status was derived from, when there is one. */
+  signal: { kind: 'devices_online' | 'delivery_rate' | 'none'; value: number | null; events?: number };
+  inMaintenance: boolean;
+  override: ComponentStatus | null;
+}
+
+/** Each component's status now: derived from its signal, unless in maintenance or overridden by an admin. */
+export async function componentStates(db: Db, workspaceId: string, now: number): Promise<ComponentState[]> {
+  const list = await listComponents(db, workspaceId);
+  const maintenance = await activeMaintenances(db, workspaceId, now);
+  const devices = (await listDevices(db, workspaceId, { limit: 1_000_000 })).filter(
+    (d) => d.status === 'active',
+  );
+  const states: ComponentState[] = [];
+  for (const c of list) {
+    const signal = await signalOf(db, c, devices, now);
+    const t = thresholdsOf(c, signal.kind);
+    const minEvents = c.thresholds?.minEvents ?? DEFAULT_THRESHOLDS.minDeliveryEvents;
+    const usable = signal.kind === 'delivery_rate' && (signal.events ?? 0) < minEvents ? null : signal.value;
+    const derived = statusFromShare(usable, t);
+    const inMaintenance = maintenance.some((m) => !m.componentIds || m.componentIds.includes(c.id));
+    const override =
+      c.overrideStatus && (c.overrideUntil === null || c.overrideUntil > now) ? c.overrideStatus : null;
+    states.push({
+      component: c,
+      status: resolveComponentStatus({ derived, inMaintenance, override }),
+      derived,
+      signal,
+      inMaintenance,
+      override,
+    });
+  }
+  return states;
+}
+
+async function signalOf(
+  db: Db,
+  c: Component,
+  devices: Awaited<ReturnType<typeof listDevices>>,
+  now: number,
+): Promise<ComponentState['signal']> {
+  if (c.source === 'devices') {
+    if (devices.length === 0) return { kind: 'devices_online', value: null };
+    const online = devices.filter((d) => livenessAt(d, now) === 'online').length;
+    return { kind: 'devices_online', value: online / devices.length };
+  }
+  if (c.source.startsWith('carrier:')) {
+    const key = scopeKeys.carrier(c.workspaceId, c.source.slice('carrier:'.length));
+    const rates = deliveryRates(
+      await deliveryCounts(db, c.workspaceId, key, { from: now - SIGNAL_WINDOW_MS, to: now }, now),
+    );
+    return { kind: 'delivery_rate', value: rates.deliveryRate, events: rates.events };
+  }
+  // Platform self-probes and upstream probes feed their components when the probes stage lands.
+  return { kind: 'none', value: null };
+}
+
+function thresholdsOf(c: Component, kind: ComponentState['signal']['kind']): ShareThresholds {
+  const base = kind === 'delivery_rate' ? DEFAULT_THRESHOLDS.deliveryRate : DEFAULT_THRESHOLDS.devicesOnline;
+  return {
+    degradedBelow: c.thresholds?.degradedBelow ?? base.degradedBelow,
+    partialBelow: c.thresholds?.partialBelow ?? base.partialBelow,
+    majorBelow: c.thresholds?.majorBelow ?? base.majorBelow,
+  };
+}
