@@ -22,15 +22,25 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = jsonLogger(config.LOG_LEVEL);
-  const server = await startNodeServer({
-    databaseUrl: config.DATABASE_URL,
-    databaseAuthToken: config.DATABASE_AUTH_TOKEN,
-    host: config.HOST,
-    port: config.PORT,
-    publicUrl: config.PUBLIC_URL,
-    clock: systemClock,
-    logger,
-  });
+  let server: Awaited<ReturnType<typeof startNodeServer>>;
+  try {
+    server = await startNodeServer({
+      databaseUrl: config.DATABASE_URL,
+      databaseAuthToken: config.DATABASE_AUTH_TOKEN,
+      secretsKey: config.SECRETS_KEY,
+      host: config.HOST,
+      port: config.PORT,
+      publicUrl: config.PUBLIC_URL,
+      clock: systemClock,
+      logger,
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
   const url = server.deps.publicUrl;
   const creds = await bootstrapFirstRun(server.deps.db, systemClock.now());
   if (creds) console.log(firstRunBanner(creds, url));

@@ -25,7 +25,7 @@ export interface NodeServerOptions {
   clock?: Clock;
   logger?: Logger;
   publicUrl?: string;
-  /** `SECRETS_KEY` (base64 of 32 bytes); defaults to the environment's, then to `secrets.key` beside a file database. */
+  /** `SECRETS_KEY` (base64 of 32 bytes); without it, `secrets.key` beside a file database. */
   secretsKey?: string;
 }
 
@@ -38,7 +38,7 @@ export interface NodeServer {
 /** Opens the database, applies migrations and serves the app on Node. Used by `node.ts` and the tests. */
 export async function startNodeServer(options: NodeServerOptions): Promise<NodeServer> {
   const clock = options.clock ?? systemClock;
-  const secrets = await nodeSecretBox(options.databaseUrl, options.secretsKey ?? process.env.SECRETS_KEY);
+  const secrets = await nodeSecretBox(options.databaseUrl, options.secretsKey);
   const database = await createDb(options.databaseUrl, { authToken: options.databaseAuthToken });
   await migrateDb(database);
   const db = database.db;
