@@ -10,3 +10,4 @@ export * from './queries/reliability.ts';
 export * from './queries/rollups.ts';
 export * from './queries/webhooks.ts';
 export * from './queries/workspaces.ts';
+export * from './queries/retention.ts';

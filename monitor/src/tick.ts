@@ -2,6 +2,7 @@ import { listActiveDevices, recordLivenessQuery } from '@lifeline/db';
 import type { Deps } from './deps.ts';
 import { livenessAt } from './domain/liveness.ts';
 import { type SweepReport, sweepMessages } from './pipeline/sweeps.ts';
+import { pruneIfDue } from './reliability/retention.ts';
 import { type DispatchReport, dispatchWebhooks } from './webhooks/dispatcher.ts';
 
 export interface TickReport {
@@ -15,7 +16,8 @@ export interface TickReport {
  * The periodic work, the same on Node (cron, every few seconds) and Workers (Cron Triggers, every minute):
  * records device liveness transitions, then gives message states their deadlines (lapsed leases and
  * offline devices' messages back to the queue, TTL expiry, honest unknowns), then delivers due webhooks
- * from the outbox (`webhooks/dispatcher.ts`). Later stages add probes, SLOs, alerts and rollups.
+ * from the outbox (`webhooks/dispatcher.ts`), and about once an hour prunes what is past retention. Later
+ * stages add probes and alerts.
  */
 export async function tick(
   deps: Pick<Deps, 'db'> & Partial<Pick<Deps, 'notifier' | 'secretBox' | 'logger'>>,
@@ -40,12 +42,11 @@ export async function tick(
   const [first, ...rest] = queries;
   if (first) await db.batch([first, ...rest]);
   const messages = await sweepMessages(db, { now, offlineDeviceIds: offline });
-  if (messages.requeued > 0 && deps.notifier) {
-    for (const workspaceId of new Set(changes.map((c) => c.workspaceId))) deps.notifier.notify(workspaceId);
-  }
+  for (const workspaceId of messages.requeuedWorkspaces) deps.notifier?.notify(workspaceId);
   // After the sweeps, so the changes they made are delivered in this tick.
   const webhooks = deps.secretBox
     ? await dispatchWebhooks({ db, secretBox: deps.secretBox, logger: deps.logger }, now)
     : { delivered: 0, failed: 0, dead: 0 };
+  await pruneIfDue(db, now);
   return { livenessChanges: changes, messages, webhooks };
 }

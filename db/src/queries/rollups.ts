@@ -1,6 +1,6 @@
 import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { deliveryRollups, type Granularity, uptimeRollups } from '../schema/index.ts';
+import { deliveryRollups, type Granularity, platformRollups, uptimeRollups } from '../schema/index.ts';
 import { chunkRows } from './chunks.ts';
 
 export interface UptimeDelta {
@@ -186,3 +186,13 @@ export const scopeKeys = {
   carrier: (workspaceId: string, carrier: string) => `carrier:${workspaceId}:${carrier}`,
   platform: 'platform',
 };
+
+/** Deletes rollup buckets that start before each granularity's cut-off. */
+export function pruneRollupsQueries(db: Db, before: Record<Granularity, number>) {
+  const tables = [uptimeRollups, deliveryRollups, platformRollups] as const;
+  return tables.flatMap((t) =>
+    (Object.entries(before) as [Granularity, number][]).map(([granularity, cutoff]) =>
+      db.delete(t).where(and(eq(t.granularity, granularity), sql`${t.bucketStart} < ${cutoff}`)),
+    ),
+  );
+}

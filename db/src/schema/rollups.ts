@@ -20,7 +20,10 @@ export const uptimeRollups = sqliteTable(
     onlineMs: integer('online_ms').notNull().default(0),
     heartbeats: integer('heartbeats').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.scopeKey, t.granularity, t.bucketStart] })],
+  (t) => [
+    primaryKey({ columns: [t.scopeKey, t.granularity, t.bucketStart] }),
+    index('uptime_rollups_age_idx').on(t.granularity, t.bucketStart),
+  ],
 );
 
 /** Messages that reached a terminal state, by outcome (blueprint Layer 3). */
@@ -38,7 +41,10 @@ export const deliveryRollups = sqliteTable(
     /** Sent through a driver that cannot report delivery: counted for the submission rate only. */
     sentUnconfirmed: integer('sent_unconfirmed').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.scopeKey, t.granularity, t.bucketStart] })],
+  (t) => [
+    primaryKey({ columns: [t.scopeKey, t.granularity, t.bucketStart] }),
+    index('delivery_rollups_age_idx').on(t.granularity, t.bucketStart),
+  ],
 );
 
 /** Lifeline's own health (Layer 1): self-probes and the ingest API's 5xx share. */
@@ -53,7 +59,10 @@ export const platformRollups = sqliteTable(
     requests: integer('requests').notNull().default(0),
     errors5xx: integer('errors_5xx').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.scopeKey, t.granularity, t.bucketStart] })],
+  (t) => [
+    primaryKey({ columns: [t.scopeKey, t.granularity, t.bucketStart] }),
+    index('platform_rollups_age_idx').on(t.granularity, t.bucketStart),
+  ],
 );
 
 /** When each device was paused, so paused time is left out of its observed time. */

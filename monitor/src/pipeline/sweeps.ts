@@ -16,6 +16,8 @@ const BATCH = 200;
 
 export interface SweepReport {
   requeued: number;
+  /** Workspaces with messages back in the queue, whose long-polling devices should look again. */
+  requeuedWorkspaces: string[];
   expired: number;
   unknown: number;
 }
@@ -33,7 +35,7 @@ export async function sweepMessages(
   input: { now: number; offlineDeviceIds: string[] },
 ): Promise<SweepReport> {
   const { now } = input;
-  const report: SweepReport = { requeued: 0, expired: 0, unknown: 0 };
+  const report: SweepReport = { requeued: 0, requeuedWorkspaces: [], expired: 0, unknown: 0 };
   const lapsed = await messagesPastDeadline(db, 'leased', now, BATCH);
   const orphaned = [
     ...(await leasedMessagesOf(db, input.offlineDeviceIds, BATCH)),
@@ -51,6 +53,7 @@ export async function sweepMessages(
     } else {
       queries.push(...requeue(db, m, now, reason));
       report.requeued++;
+      if (!report.requeuedWorkspaces.includes(m.workspaceId)) report.requeuedWorkspaces.push(m.workspaceId);
     }
   }
   for (const m of await queuedMessagesPastTtl(db, now, BATCH)) {

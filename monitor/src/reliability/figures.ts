@@ -11,6 +11,7 @@ import { decomposeRange } from '../domain/buckets.ts';
 import { observedPerBucket } from '../domain/observed.ts';
 import { ratio } from '../domain/uptime.ts';
 import { excludedIntervals } from './exclusions.ts';
+import { alignToRetention } from './retention.ts';
 
 export interface Range {
   from: number;
@@ -49,7 +50,8 @@ export async function deviceUptime(
   db: Db,
   input: { workspaceId: string; deviceId?: string; range: Range; now: number },
 ): Promise<DeviceUptime> {
-  const { range, now } = input;
+  const { now } = input;
+  const range = { from: alignToRetention(input.range.from, now), to: input.range.to };
   const to = Math.min(range.to, now);
   if (to <= range.from) return { onlineMs: 0, observedMs: 0, uptime: null };
   const key = input.deviceId ? scopeKeys.device(input.deviceId) : scopeKeys.workspace(input.workspaceId);
@@ -78,6 +80,7 @@ export async function deliveryCounts(
   range: Range,
   now: number,
 ): Promise<DeliveryCounts> {
+  range = { from: alignToRetention(range.from, now), to: range.to };
   const to = Math.min(range.to, now);
   if (to <= range.from) return emptyDeliveryCounts();
   const counts =

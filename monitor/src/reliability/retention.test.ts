@@ -1,0 +1,75 @@
+import { heartbeats, uptimeRollups } from '@lifeline/db/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../test/helpers.ts';
+import { alignToRetention, DEFAULT_RETENTION, pruneExpired } from './retention.ts';
+
+const DAY = 86_400_000;
+const H = 3_600_000;
+
+describe('alignToRetention', () => {
+  const now = 1_000 * DAY;
+  it.each([
+    ['recent: untouched', now - 3 * DAY + 12_345, now - 3 * DAY + 12_345],
+    ['past minute retention: whole hour', now - 20 * DAY + 90 * 60_000 + 7, now - 20 * DAY + H],
+    ['past hour retention: whole day', now - 90 * DAY + 5 * H, now - 90 * DAY],
+  ])('%s', (_n, from, expected) => {
+    expect(alignToRetention(from, now, DEFAULT_RETENTION)).toBe(expected);
+  });
+});
+
+describe('pruneExpired', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  it('drops raw heartbeats after 7 days and each rollup granularity after its retention', async () => {
+    const now = s.clock.now();
+    const db = s.deps.db;
+    const base = {
+      workspaceId: 'ws',
+      deviceId: 'dev',
+      intervalMs: 30_000,
+      deviceTime: 0,
+      runId: 'r',
+      bootId: 'b',
+      seq: 0,
+      monotonicMs: 0,
+      gapKind: 'continuous' as const,
+      appVersion: '1',
+      driverStatus: 'pass',
+      queueDepth: 0,
+      payload: {},
+    };
+    await db.insert(heartbeats).values([
+      { ...base, receivedAt: now - 8 * DAY },
+      { ...base, receivedAt: now - 6 * DAY },
+    ]);
+    const row = (granularity: 'minute' | 'hour' | 'day', bucketStart: number) => ({
+      scopeKey: 'dev:x',
+      granularity,
+      bucketStart,
+      onlineMs: 1,
+      heartbeats: 1,
+    });
+    await db
+      .insert(uptimeRollups)
+      .values([
+        row('minute', now - 9 * DAY),
+        row('minute', now - 7 * DAY),
+        row('hour', now - 36 * DAY),
+        row('hour', now - 34 * DAY),
+        row('day', now - 401 * DAY),
+        row('day', now - 399 * DAY),
+      ]);
+    await pruneExpired(db, now);
+    expect((await db.select().from(heartbeats)).map((h) => h.receivedAt)).toEqual([now - 6 * DAY]);
+    const left = (await db.select().from(uptimeRollups)).map(
+      (r) => `${r.granularity}:${(now - r.bucketStart) / DAY}`,
+    );
+    expect(left.sort()).toEqual(['day:399', 'hour:34', 'minute:7']);
+  });
+});

@@ -1,0 +1,66 @@
+import { type Db, pruneHeartbeatsQuery, pruneRollupsQueries } from '@lifeline/db';
+import type { Granularity } from '@lifeline/db/schema';
+import { GRANULARITY_MS } from '../domain/buckets.ts';
+
+const DAY = 86_400_000;
+
+export interface RetentionPolicy {
+  /** Raw heartbeats (default 7 days). */
+  rawDays: number;
+  /** Day rollups (default 400 days). */
+  rollupDays: number;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = { rawDays: 7, rollupDays: 400 };
+
+/**
+ * How long each rollup granularity is kept: minutes a day beyond the raw data, hours long enough for
+ * 30-day SLO windows, days as long as configured. A query needs minutes only at the recent edges of its
+ * range and hours only within the month.
+ */
+export function rollupKeepMs(policy: RetentionPolicy): Record<Granularity, number> {
+  return { minute: (policy.rawDays + 1) * DAY, hour: 35 * DAY, day: policy.rollupDays * DAY };
+}
+
+/**
+ * Widens the start of a range whose edge falls where finer rollups are gone: to a whole hour where minutes
+ * are pruned, to a whole day where hours are. Numerator and denominator then cover the same time.
+ */
+export function alignToRetention(
+  from: number,
+  now: number,
+  policy: RetentionPolicy = DEFAULT_RETENTION,
+): number {
+  const keep = rollupKeepMs(policy);
+  if (from < now - keep.hour) return Math.floor(from / GRANULARITY_MS.day) * GRANULARITY_MS.day;
+  if (from < now - keep.minute) return Math.floor(from / GRANULARITY_MS.hour) * GRANULARITY_MS.hour;
+  return from;
+}
+
+/** Deletes what is past retention, a bounded amount per call so a tick never stalls on it. */
+export async function pruneExpired(db: Db, now: number, policy: RetentionPolicy = DEFAULT_RETENTION) {
+  const keep = rollupKeepMs(policy);
+  const [first, ...rest] = [
+    pruneHeartbeatsQuery(db, now - policy.rawDays * DAY, 5_000),
+    ...pruneRollupsQueries(db, {
+      minute: now - keep.minute,
+      hour: now - keep.hour,
+      day: now - keep.day,
+    }),
+  ];
+  await db.batch([first, ...rest]);
+}
+
+let lastPruneAt = Number.NEGATIVE_INFINITY;
+
+/** Prunes at most once an hour per process (the tick runs every few seconds). */
+export async function pruneIfDue(
+  db: Db,
+  now: number,
+  policy: RetentionPolicy = DEFAULT_RETENTION,
+): Promise<boolean> {
+  if (now - lastPruneAt < 3_600_000) return false;
+  lastPruneAt = now;
+  await pruneExpired(db, now, policy);
+  return true;
+}
