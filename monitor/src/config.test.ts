@@ -9,6 +9,8 @@ describe('loadConfig', () => {
       DATABASE_URL: 'file:./data/lifeline.db',
       LOG_LEVEL: 'info',
       TICK_INTERVAL_S: 5,
+      RETENTION_DAYS: 7,
+      ROLLUP_RETENTION_DAYS: 400,
     });
   });
 

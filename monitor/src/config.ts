@@ -14,6 +14,8 @@ export const configSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']).default('info'),
   TICK_INTERVAL_S: z.coerce.number().int().min(1).max(60).default(5),
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(95).max(3650).default(400),
   /** Encrypts stored secrets (webhook signing secrets); base64 of 32 bytes. */
   SECRETS_KEY: z
     .string()

@@ -7,6 +7,7 @@ import { bootstrapFirstRun, firstRunBanner } from './bootstrap.ts';
 import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { jsonLogger } from './logger.ts';
+import { configureRetention } from './reliability/retention.ts';
 import { startNodeServer } from './server.ts';
 import { tick } from './tick.ts';
 
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = jsonLogger(config.LOG_LEVEL);
+  configureRetention({ rawDays: config.RETENTION_DAYS, rollupDays: config.ROLLUP_RETENTION_DAYS });
   let server: Awaited<ReturnType<typeof startNodeServer>>;
   try {
     server = await startNodeServer({

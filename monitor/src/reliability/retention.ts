@@ -13,6 +13,17 @@ export interface RetentionPolicy {
 
 export const DEFAULT_RETENTION: RetentionPolicy = { rawDays: 7, rollupDays: 400 };
 
+let configured: RetentionPolicy = DEFAULT_RETENTION;
+
+/** Sets this process's retention from the configuration (RETENTION_DAYS, ROLLUP_RETENTION_DAYS), once at start. */
+export function configureRetention(policy: RetentionPolicy): void {
+  configured = policy;
+}
+
+export function retentionPolicy(): RetentionPolicy {
+  return configured;
+}
+
 /**
  * How long each rollup granularity is kept: minutes a day beyond the raw data, hours long enough for
  * 30-day SLO windows, days as long as configured. A query needs minutes only at the recent edges of its
@@ -38,7 +49,7 @@ export function alignToRetention(
 }
 
 /** Deletes what is past retention, a bounded amount per call so a tick never stalls on it. */
-export async function pruneExpired(db: Db, now: number, policy: RetentionPolicy = DEFAULT_RETENTION) {
+export async function pruneExpired(db: Db, now: number, policy: RetentionPolicy = configured) {
   const keep = rollupKeepMs(policy);
   const [first, ...rest] = [
     pruneHeartbeatsQuery(db, now - policy.rawDays * DAY, 5_000),
