@@ -7,7 +7,7 @@ export * from './queries/heartbeats.ts';
 export * from './queries/message-transitions.ts';
 export * from './queries/messages.ts';
 export * from './queries/reliability.ts';
+export * from './queries/retention.ts';
 export * from './queries/rollups.ts';
 export * from './queries/webhooks.ts';
 export * from './queries/workspaces.ts';
-export * from './queries/retention.ts';

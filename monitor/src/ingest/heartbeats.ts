@@ -6,7 +6,7 @@ import {
   insertHeartbeatsQueries,
   scopeKeys,
   type UptimeDelta,
-  updateDeviceSnapshotQuery,
+  updateDeviceSnapshotsQueries,
 } from '@lifeline/db';
 import type { NewHeartbeat } from '@lifeline/db/schema';
 import { bucketStartOf, GRANULARITIES, splitIntoBuckets } from '../domain/buckets.ts';
@@ -41,12 +41,10 @@ export function createHeartbeatFlush(db: Db) {
       if (onlineAdded) uptime.addOnline(scopes, onlineAdded);
     }
     if (rows.length === 0) return;
-    const updates = ids
-      .filter((id) => current.has(id))
-      .map((id) => updateDeviceSnapshotQuery(db, id, current.get(id)!));
+    const snapshots = ids.filter((id) => current.has(id)).map((id) => ({ id, snapshot: current.get(id)! }));
     const [first, ...rest] = [
       ...insertHeartbeatsQueries(db, rows),
-      ...updates,
+      ...updateDeviceSnapshotsQueries(db, snapshots),
       ...addUptimeQueries(db, uptime.rows()),
     ];
     await db.batch([first!, ...rest]);

@@ -52,18 +52,16 @@ describe('uptime rollups', () => {
           await db.delete(uptimeRollups);
           const ids = plans.map((_, i) => `dev_${run}_${i}`);
           run++;
-          await db
-            .insert(devices)
-            .values(
-              ids.map((id) => ({
-                id,
-                workspaceId: 'ws',
-                name: id,
-                tokenHash: id,
-                enrolledAt: T0,
-                heartbeatIntervalMs: 30_000,
-              })),
-            );
+          await db.insert(devices).values(
+            ids.map((id) => ({
+              id,
+              workspaceId: 'ws',
+              name: id,
+              tokenHash: id,
+              enrolledAt: T0,
+              heartbeatIntervalMs: 30_000,
+            })),
+          );
           const flush = createHeartbeatFlush(db);
           // Interleave the devices' heartbeats in receive order, flushed in groups of `batch`.
           const writes: HeartbeatWrite[] = [];

@@ -1,16 +1,16 @@
 import {
   type Db,
   type DeliveryCounts,
+  deliveryOutcomes,
   devicesForObservation,
-  emptyDeliveryCounts,
+  type SignedParts,
   scopeKeys,
-  sumDelivery,
-  sumUptime,
+  sumRollupsByRange,
 } from '@lifeline/db';
-import { decomposeRange } from '../domain/buckets.ts';
+import { decomposeRange, type Interval } from '../domain/buckets.ts';
 import { observedPerBucket } from '../domain/observed.ts';
 import { ratio } from '../domain/uptime.ts';
-import { excludedIntervals } from './exclusions.ts';
+import { clip, excludedIntervals } from './exclusions.ts';
 import { alignToRetention } from './retention.ts';
 
 export interface Range {
@@ -42,37 +42,106 @@ export interface DeviceUptime {
   uptime: number | null;
 }
 
+/** Ranges as queried: past `now` cut off, edges widened where finer rollups are past retention. */
+function effective(ranges: Range[], now: number): Range[] {
+  return ranges.map((r) => ({ from: alignToRetention(r.from, now), to: Math.min(r.to, now) }));
+}
+
+/** A range's bucket parts, less the excluded intervals inside it. */
+function signedParts(range: Range, excluded: Interval[]): SignedParts[] {
+  if (range.to <= range.from) return [];
+  return [
+    { parts: decomposeRange(range.from, range.to), sign: 1 },
+    ...clip(excluded, range.from, range.to).map((i) => ({
+      parts: decomposeRange(i.start, i.end),
+      sign: -1 as const,
+    })),
+  ];
+}
+
+function toCounts(values: number[] | undefined): DeliveryCounts {
+  return Object.fromEntries(deliveryOutcomes.map((o, i) => [o, values?.[i] ?? 0])) as DeliveryCounts;
+}
+
 /**
- * Device connectivity uptime (Layer 2) over a range: online time from the rollups, observed time from
- * enrolment, revocation and pauses; for a workspace, device-time-weighted (summed over its devices).
+ * Device connectivity uptime (Layer 2) over several ranges at once: online time from the rollups, observed
+ * time from enrolment, revocation and pauses, maintenance left out of both; for a workspace,
+ * device-time-weighted (summed over its devices). One rollup query and one device query for all ranges.
  */
-export async function deviceUptime(
+export async function deviceUptimes(
   db: Db,
-  input: { workspaceId: string; deviceId?: string; range: Range; now: number },
-): Promise<DeviceUptime> {
-  const { now } = input;
-  const range = { from: alignToRetention(input.range.from, now), to: input.range.to };
-  const to = Math.min(range.to, now);
-  if (to <= range.from) return { onlineMs: 0, observedMs: 0, uptime: null };
+  input: { workspaceId: string; deviceId?: string; ranges: Range[]; now: number },
+): Promise<DeviceUptime[]> {
+  const ranges = effective(input.ranges, input.now);
+  const span = spanOf(ranges);
+  if (!span) return ranges.map(() => ({ onlineMs: 0, observedMs: 0, uptime: null }));
   const key = input.deviceId ? scopeKeys.device(input.deviceId) : scopeKeys.workspace(input.workspaceId);
-  const excluded = await excludedIntervals(db, input.workspaceId, 'devices', range.from, to);
-  let online = (await sumUptime(db, [key], decomposeRange(range.from, to))).get(key)?.onlineMs ?? 0;
-  for (const part of excluded) {
-    online -= (await sumUptime(db, [key], decomposeRange(part.start, part.end))).get(key)?.onlineMs ?? 0;
-  }
+  const excluded = (await excludedIntervals(db, input.workspaceId, span.from, span.to)).devices;
+  const sums = (
+    await sumRollupsByRange(
+      db,
+      'uptime',
+      [key],
+      ranges.map((r) => signedParts(r, excluded)),
+    )
+  ).get(key);
   // Maintenance is unobserved time for every device, like a pause.
   const maintenance = excluded.map((i) => ({ pausedAt: i.start, resumedAt: i.end }));
   const devices = (await devicesForObservation(db, input.workspaceId, input.deviceId)).map((d) => ({
     ...d,
     pauses: [...d.pauses, ...maintenance],
   }));
-  const [observedMs = 0] = observedPerBucket(devices, now, [range.from], to - range.from);
-  // Coverage vouches a little into the future (2.5 intervals); never count more online time than observed.
-  const onlineMs = Math.min(online, observedMs);
-  return { onlineMs, observedMs, uptime: ratio(onlineMs, observedMs) };
+  return ranges.map((r, i) => {
+    if (r.to <= r.from) return { onlineMs: 0, observedMs: 0, uptime: null };
+    const [observedMs = 0] = observedPerBucket(devices, input.now, [r.from], r.to - r.from);
+    // Coverage vouches a little into the future (2.5 intervals); never count more online time than observed.
+    const onlineMs = Math.min(sums?.[i]?.[0] ?? 0, observedMs);
+    return { onlineMs, observedMs, uptime: ratio(onlineMs, observedMs) };
+  });
 }
 
-/** Outcome counts of a scope over a range, less those inside maintenance windows. */
+export async function deviceUptime(
+  db: Db,
+  input: { workspaceId: string; deviceId?: string; range: Range; now: number },
+): Promise<DeviceUptime> {
+  const [u] = await deviceUptimes(db, { ...input, ranges: [input.range] });
+  return u!;
+}
+
+/** Outcome counts per scope over several ranges, less those inside maintenance windows; one query. */
+export async function deliveryCountsByRange(
+  db: Db,
+  workspaceId: string,
+  keys: string[],
+  input: Range[],
+  now: number,
+): Promise<Map<string, DeliveryCounts[]>> {
+  const ranges = effective(input, now);
+  const span = spanOf(ranges);
+  const out = new Map<string, DeliveryCounts[]>();
+  if (!span) {
+    for (const k of keys)
+      out.set(
+        k,
+        ranges.map(() => toCounts(undefined)),
+      );
+    return out;
+  }
+  const excluded = (await excludedIntervals(db, workspaceId, span.from, span.to)).delivery;
+  const sums = await sumRollupsByRange(
+    db,
+    'delivery',
+    keys,
+    ranges.map((r) => signedParts(r, excluded)),
+  );
+  for (const k of keys)
+    out.set(
+      k,
+      ranges.map((_, i) => toCounts(sums.get(k)?.[i])),
+    );
+  return out;
+}
+
 export async function deliveryCounts(
   db: Db,
   workspaceId: string,
@@ -80,38 +149,44 @@ export async function deliveryCounts(
   range: Range,
   now: number,
 ): Promise<DeliveryCounts> {
-  range = { from: alignToRetention(range.from, now), to: range.to };
-  const to = Math.min(range.to, now);
-  if (to <= range.from) return emptyDeliveryCounts();
-  const counts =
-    (await sumDelivery(db, [scopeKey], decomposeRange(range.from, to))).get(scopeKey) ??
-    emptyDeliveryCounts();
-  for (const part of await excludedIntervals(db, workspaceId, 'delivery', range.from, to)) {
-    const inside = (await sumDelivery(db, [scopeKey], decomposeRange(part.start, part.end))).get(scopeKey);
-    if (!inside) continue;
-    for (const k of Object.keys(counts) as (keyof DeliveryCounts)[]) counts[k] -= inside[k];
-  }
-  return counts;
+  return (await deliveryCountsByRange(db, workspaceId, [scopeKey], [range], now)).get(scopeKey)![0]!;
 }
 
-/** Every layer for one range, the end-to-end rate and the product of the layers beside it. */
+function spanOf(ranges: Range[]): Range | null {
+  const live = ranges.filter((r) => r.to > r.from);
+  if (live.length === 0) return null;
+  return { from: Math.min(...live.map((r) => r.from)), to: Math.max(...live.map((r) => r.to)) };
+}
+
+export type LayerFigures = Awaited<ReturnType<typeof layerFiguresForRanges>>[number];
+
+/** Every layer for each range, the end-to-end rate and the product of the layers beside it. */
+export async function layerFiguresForRanges(db: Db, workspaceId: string, ranges: Range[], now: number) {
+  const devices = await deviceUptimes(db, { workspaceId, ranges, now });
+  const key = scopeKeys.workspace(workspaceId);
+  const counts = (await deliveryCountsByRange(db, workspaceId, [key], ranges, now)).get(key)!;
+  return ranges.map((_, i) => {
+    const c = counts[i]!;
+    const rates = deliveryRates(c);
+    // Layer 1 comes from self-probes, which land with the probes stage; until then it has no data.
+    const platform: number | null = null;
+    const layers = [platform, devices[i]!.uptime, rates.deliveryRate].filter((x): x is number => x !== null);
+    return {
+      platform: { uptime: platform },
+      devices: devices[i]!,
+      delivery: {
+        ...c,
+        deliveryRate: rates.deliveryRate,
+        submissionRate: rates.submissionRate,
+        events: rates.events,
+      },
+      endToEnd: rates.endToEnd,
+      productOfLayers: layers.length > 0 ? layers.reduce((a, b) => a * b, 1) : null,
+    };
+  });
+}
+
 export async function layerFigures(db: Db, workspaceId: string, range: Range, now: number) {
-  const devices = await deviceUptime(db, { workspaceId, range, now });
-  const counts = await deliveryCounts(db, workspaceId, scopeKeys.workspace(workspaceId), range, now);
-  const rates = deliveryRates(counts);
-  // Layer 1 comes from self-probes, which land with the probes stage; until then it has no data.
-  const platform: number | null = null;
-  const layers = [platform, devices.uptime, rates.deliveryRate].filter((x): x is number => x !== null);
-  return {
-    platform: { uptime: platform },
-    devices,
-    delivery: {
-      ...counts,
-      deliveryRate: rates.deliveryRate,
-      submissionRate: rates.submissionRate,
-      events: rates.events,
-    },
-    endToEnd: rates.endToEnd,
-    productOfLayers: layers.length > 0 ? layers.reduce((a, b) => a * b, 1) : null,
-  };
+  const [f] = await layerFiguresForRanges(db, workspaceId, [range], now);
+  return f!;
 }

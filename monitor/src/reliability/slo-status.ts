@@ -10,12 +10,12 @@ import {
   type Counts,
   errorBudget,
 } from '../domain/slo.ts';
-import { deliveryCounts, deliveryRates, deviceUptime, type Range } from './figures.ts';
+import { deliveryCountsByRange, deliveryRates, deviceUptimes, type Range } from './figures.ts';
 
 const DAY = 86_400_000;
 
-/** Good and total events of an SLO's indicator over a range (messages, or milliseconds for uptime). */
-export async function sloCounts(db: Db, slo: Slo, range: Range, now: number): Promise<Counts> {
+/** Good and total events of an SLO's indicator over each range (messages, or milliseconds for uptime). */
+export async function sloCounts(db: Db, slo: Slo, ranges: Range[], now: number): Promise<Counts[]> {
   if (slo.indicator === 'delivery') {
     const key =
       slo.scope === 'carrier'
@@ -23,20 +23,20 @@ export async function sloCounts(db: Db, slo: Slo, range: Range, now: number): Pr
         : slo.scope === 'device'
           ? scopeKeys.device(slo.scopeId!)
           : scopeKeys.workspace(slo.workspaceId);
-    const c = await deliveryCounts(db, slo.workspaceId, key, range, now);
-    return { good: c.delivered, total: deliveryRates(c).events };
+    const counts = (await deliveryCountsByRange(db, slo.workspaceId, [key], ranges, now)).get(key)!;
+    return counts.map((c) => ({ good: c.delivered, total: deliveryRates(c).events }));
   }
   if (slo.indicator === 'device_uptime') {
-    const u = await deviceUptime(db, {
+    const uptimes = await deviceUptimes(db, {
       workspaceId: slo.workspaceId,
       deviceId: slo.scope === 'device' ? slo.scopeId! : undefined,
-      range,
+      ranges,
       now,
     });
-    return { good: u.onlineMs, total: u.observedMs };
+    return uptimes.map((u) => ({ good: u.onlineMs, total: u.observedMs }));
   }
   // Platform uptime needs self-probe results, which arrive with the probes stage.
-  return { good: 0, total: 0 };
+  return ranges.map(() => ({ good: 0, total: 0 }));
 }
 
 /** Minimum-events guard in the indicator's unit: messages, or observed minutes for uptime. */
@@ -46,18 +46,23 @@ function guardUnits(slo: Slo, c: Counts): Counts {
 
 /** Attainment, error budget, burn rates over 5 m … 3 d and the multiwindow alert states of one SLO. */
 export async function sloStatus(db: Db, slo: Slo, now: number) {
-  const window = await sloCounts(db, slo, { from: now - slo.windowDays * DAY, to: now }, now);
-  const perWindow = {} as Record<BurnWindow, Counts>;
-  for (const [name, ms] of Object.entries(BURN_WINDOWS) as [BurnWindow, number][]) {
-    perWindow[name] = guardUnits(slo, await sloCounts(db, slo, { from: now - ms, to: now }, now));
-  }
+  const names = Object.keys(BURN_WINDOWS) as BurnWindow[];
+  const ranges = [
+    { from: now - slo.windowDays * DAY, to: now },
+    ...names.map((name) => ({ from: now - BURN_WINDOWS[name], to: now })),
+  ];
+  const [window, ...burns] = await sloCounts(db, slo, ranges, now);
+  const perWindow = Object.fromEntries(names.map((name, i) => [name, guardUnits(slo, burns[i]!)])) as Record<
+    BurnWindow,
+    Counts
+  >;
   const alerts = burnAlerts(perWindow, slo.target, slo.minEvents);
   return {
     sloId: slo.id,
     at: now,
-    window: { days: slo.windowDays, good: window.good, total: window.total },
-    attainment: attainment(window),
-    errorBudget: errorBudget(window, slo.target),
+    window: { days: slo.windowDays, good: window!.good, total: window!.total },
+    attainment: attainment(window!),
+    errorBudget: errorBudget(window!, slo.target),
     burnRates: Object.fromEntries(
       (Object.keys(BURN_WINDOWS) as BurnWindow[]).map((w) => [w, burnRate(perWindow[w], slo.target)]),
     ) as Record<BurnWindow, number | null>,

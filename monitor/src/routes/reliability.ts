@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import {
-  carriersOf,
+  carrierScopeKeys,
   deleteSlo,
   findDevice,
   findSlo,
@@ -27,7 +27,12 @@ import { requireAdmin } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ApiError } from '../http/errors.ts';
 import { errorResponses, jsonBody, jsonContent } from '../http/openapi.ts';
-import { deliveryCounts, deliveryRates, layerFigures } from '../reliability/figures.ts';
+import {
+  deliveryCountsByRange,
+  deliveryRates,
+  type LayerFigures,
+  layerFiguresForRanges,
+} from '../reliability/figures.ts';
 import { MAX_POINTS, reliabilitySeries } from '../reliability/series.ts';
 import { sloStatus } from '../reliability/slo-status.ts';
 
@@ -139,29 +144,32 @@ export const reliabilityRoutes = new OpenAPIHono<AppEnv>()
     const workspaceId = c.var.admin.workspaceId;
     const now = clock.now();
     const q = c.req.valid('query');
-    const windows = {} as Record<keyof typeof SUMMARY_WINDOWS, Awaited<ReturnType<typeof layerFigures>>>;
-    for (const [name, ms] of Object.entries(SUMMARY_WINDOWS) as [keyof typeof SUMMARY_WINDOWS, number][]) {
-      windows[name] = await layerFigures(db, workspaceId, { from: now - ms, to: now }, now);
-    }
-    let custom: Awaited<ReturnType<typeof layerFigures>> | undefined;
+    const names = Object.keys(SUMMARY_WINDOWS) as (keyof typeof SUMMARY_WINDOWS)[];
+    const ranges = names.map((name) => ({ from: now - SUMMARY_WINDOWS[name], to: now }));
     if (q.from !== undefined || q.to !== undefined) {
       const from = q.from ?? 0;
       const to = q.to ?? now;
       if (to <= from) throw new ApiError(400, 'invalid_field', "'to' must be after 'from'.", 'to');
-      custom = await layerFigures(db, workspaceId, { from, to }, now);
+      ranges.push({ from, to });
     }
-    const carriers = [];
-    for (const carrier of await carriersOf(db, workspaceId)) {
-      const counts = await deliveryCounts(
-        db,
-        workspaceId,
-        scopeKeys.carrier(workspaceId, carrier),
-        { from: now - DAY, to: now },
-        now,
-      );
-      const rates = deliveryRates(counts);
-      carriers.push({ carrier, deliveryRate24h: rates.deliveryRate, events24h: rates.events });
-    }
+    // Every window in one pass over the rollups.
+    const figures = await layerFiguresForRanges(db, workspaceId, ranges, now);
+    const windows = Object.fromEntries(names.map((name, i) => [name, figures[i]!])) as Record<
+      keyof typeof SUMMARY_WINDOWS,
+      LayerFigures
+    >;
+    const custom = figures[names.length];
+    const keys = await carrierScopeKeys(db, workspaceId);
+    const byCarrier = await deliveryCountsByRange(db, workspaceId, keys, [{ from: now - DAY, to: now }], now);
+    const prefix = scopeKeys.carrier(workspaceId, '');
+    const carriers = keys.map((key) => {
+      const rates = deliveryRates(byCarrier.get(key)![0]!);
+      return {
+        carrier: key.slice(prefix.length),
+        deliveryRate24h: rates.deliveryRate,
+        events24h: rates.events,
+      };
+    });
     return c.json({ at: now, windows, ...(custom ? { custom } : {}), carriers }, 200);
   })
   .openapi(uptimeRoute, async (c) => {
