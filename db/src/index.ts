@@ -1,13 +1,16 @@
 export { type CreateDbOptions, createDb, type Database, type Db, DEFAULT_DATABASE_URL } from './client.ts';
 export { newId } from './ids.ts';
+export * from './queries/admin-auth.ts';
 export * from './queries/api-keys.ts';
 export * from './queries/devices.ts';
 export * from './queries/enrollment-codes.ts';
 export * from './queries/heartbeats.ts';
+export * from './queries/incidents.ts';
 export * from './queries/message-transitions.ts';
 export * from './queries/messages.ts';
 export * from './queries/reliability.ts';
 export * from './queries/retention.ts';
 export * from './queries/rollups.ts';
+export * from './queries/status-pages.ts';
 export * from './queries/webhooks.ts';
 export * from './queries/workspaces.ts';

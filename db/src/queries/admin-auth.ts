@@ -1,0 +1,114 @@
+import { and, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { newId } from '../ids.ts';
+import {
+  type AdminSession,
+  type AdminUser,
+  adminLoginFailures,
+  adminSessions,
+  adminUsers,
+} from '../schema/index.ts';
+
+export function insertAdminUserQuery(
+  db: Db,
+  input: { workspaceId: string; email: string; passwordHash: string; now: number },
+) {
+  const row: AdminUser = {
+    id: newId('usr', input.now),
+    workspaceId: input.workspaceId,
+    email: input.email.trim().toLowerCase(),
+    passwordHash: input.passwordHash,
+    createdAt: input.now,
+    lastLoginAt: null,
+    disabledAt: null,
+  };
+  return { row, query: db.insert(adminUsers).values(row) };
+}
+
+export async function findAdminUserByEmail(db: Db, email: string): Promise<AdminUser | undefined> {
+  const [row] = await db
+    .select()
+    .from(adminUsers)
+    .where(and(eq(adminUsers.email, email.trim().toLowerCase()), isNull(adminUsers.disabledAt)));
+  return row;
+}
+
+export function countAdminUsers(db: Db, workspaceId?: string) {
+  return db.$count(adminUsers, workspaceId ? eq(adminUsers.workspaceId, workspaceId) : undefined);
+}
+
+export async function insertAdminSession(
+  db: Db,
+  input: {
+    userId: string;
+    workspaceId: string;
+    tokenHash: string;
+    csrfToken: string;
+    now: number;
+    ttlMs: number;
+  },
+) {
+  const row: AdminSession = {
+    id: newId('ses', input.now),
+    userId: input.userId,
+    workspaceId: input.workspaceId,
+    tokenHash: input.tokenHash,
+    csrfToken: input.csrfToken,
+    createdAt: input.now,
+    expiresAt: input.now + input.ttlMs,
+    revokedAt: null,
+  };
+  await db.batch([
+    db.insert(adminSessions).values(row),
+    db.update(adminUsers).set({ lastLoginAt: input.now }).where(eq(adminUsers.id, input.userId)),
+  ]);
+  return row;
+}
+
+/** The live session for a token hash, with its user; none when expired, revoked or the user is disabled. */
+export async function findAdminSession(db: Db, tokenHash: string, now: number) {
+  const [row] = await db
+    .select({ session: adminSessions, user: adminUsers })
+    .from(adminSessions)
+    .innerJoin(adminUsers, eq(adminUsers.id, adminSessions.userId))
+    .where(
+      and(
+        eq(adminSessions.tokenHash, tokenHash),
+        isNull(adminSessions.revokedAt),
+        gt(adminSessions.expiresAt, now),
+        isNull(adminUsers.disabledAt),
+      ),
+    );
+  return row;
+}
+
+export function revokeAdminSession(db: Db, id: string, now: number) {
+  return db.update(adminSessions).set({ revokedAt: now }).where(eq(adminSessions.id, id));
+}
+
+/** Failed sign-ins per key since a time (rate limiting). */
+export async function countLoginFailures(db: Db, keys: string[], since: number) {
+  const out = new Map<string, number>();
+  if (keys.length === 0) return out;
+  const rows = await db
+    .select({ key: adminLoginFailures.key, n: sql<number>`count(*)` })
+    .from(adminLoginFailures)
+    .where(and(inArray(adminLoginFailures.key, keys), gt(adminLoginFailures.at, since)))
+    .groupBy(adminLoginFailures.key);
+  for (const r of rows) out.set(r.key, Number(r.n));
+  return out;
+}
+
+export async function recordLoginFailure(db: Db, keys: string[], now: number, pruneBefore: number) {
+  if (keys.length === 0) return;
+  await db.batch([
+    db.insert(adminLoginFailures).values(keys.map((key) => ({ key, at: now }))),
+    db.delete(adminLoginFailures).where(lt(adminLoginFailures.at, pruneBefore)),
+  ]);
+}
+
+/** A successful sign-in clears the failures counted against that email. */
+export function clearLoginFailures(db: Db, keys: string[]) {
+  if (keys.length === 0) return Promise.resolve();
+  return db.delete(adminLoginFailures).where(inArray(adminLoginFailures.key, keys));
+}

@@ -1,0 +1,142 @@
+import { and, asc, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { newId } from '../ids.ts';
+import {
+  deliveryRollups,
+  type Granularity,
+  heartbeats,
+  type Maintenance,
+  maintenances,
+  uptimeRollups,
+  type Workspace,
+  workspaces,
+} from '../schema/index.ts';
+
+/** The workspace shown at `/`: the one with slug `default`, else the oldest. */
+export async function defaultWorkspace(db: Db): Promise<Workspace | undefined> {
+  const [row] = await db
+    .select()
+    .from(workspaces)
+    .orderBy(sql`${workspaces.slug} = 'default' DESC`, asc(workspaces.createdAt))
+    .limit(1);
+  return row;
+}
+
+/** Buckets of many scopes at one granularity in one query (the status page reads 90 days of each). */
+export function deliverySeriesMany(
+  db: Db,
+  scopeKeys: string[],
+  granularity: Granularity,
+  from: number,
+  to: number,
+) {
+  if (scopeKeys.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(deliveryRollups)
+    .where(
+      and(
+        inArray(deliveryRollups.scopeKey, scopeKeys),
+        eq(deliveryRollups.granularity, granularity),
+        gte(deliveryRollups.bucketStart, from),
+        lt(deliveryRollups.bucketStart, to),
+      ),
+    );
+}
+
+export function uptimeSeriesMany(
+  db: Db,
+  scopeKeys: string[],
+  granularity: Granularity,
+  from: number,
+  to: number,
+) {
+  if (scopeKeys.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(uptimeRollups)
+    .where(
+      and(
+        inArray(uptimeRollups.scopeKey, scopeKeys),
+        eq(uptimeRollups.granularity, granularity),
+        gte(uptimeRollups.bucketStart, from),
+        lt(uptimeRollups.bucketStart, to),
+      ),
+    );
+}
+
+/** Maintenance windows of a workspace that end after `since` (current and upcoming), soonest first. */
+export function maintenancesEndingAfter(db: Db, workspaceId: string, since: number) {
+  return db
+    .select()
+    .from(maintenances)
+    .where(
+      and(
+        eq(maintenances.workspaceId, workspaceId),
+        isNull(maintenances.cancelledAt),
+        gte(maintenances.endsAt, since),
+      ),
+    )
+    .orderBy(asc(maintenances.startsAt));
+}
+
+/** Every maintenance window of a workspace, newest first (admin list and history). */
+export function listMaintenances(db: Db, workspaceId: string, limit: number) {
+  return db
+    .select()
+    .from(maintenances)
+    .where(eq(maintenances.workspaceId, workspaceId))
+    .orderBy(desc(maintenances.startsAt))
+    .limit(limit);
+}
+
+export async function findMaintenance(db: Db, workspaceId: string, id: string) {
+  const [row] = await db
+    .select()
+    .from(maintenances)
+    .where(and(eq(maintenances.workspaceId, workspaceId), eq(maintenances.id, id)));
+  return row;
+}
+
+export async function insertMaintenance(
+  db: Db,
+  input: Omit<Maintenance, 'id' | 'createdAt' | 'cancelledAt'>,
+  now: number,
+): Promise<Maintenance> {
+  const row: Maintenance = { ...input, id: newId('mnt', now), createdAt: now, cancelledAt: null };
+  await db.insert(maintenances).values(row);
+  return row;
+}
+
+export async function updateMaintenance(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  patch: Partial<
+    Pick<Maintenance, 'title' | 'description' | 'startsAt' | 'endsAt' | 'componentIds' | 'cancelledAt'>
+  >,
+) {
+  const [row] = await db
+    .update(maintenances)
+    .set(patch)
+    .where(and(eq(maintenances.workspaceId, workspaceId), eq(maintenances.id, id)))
+    .returning();
+  return row;
+}
+
+/** A device's heartbeats in [from, to), oldest first: battery, signal and queue for the admin charts. */
+export function deviceHeartbeatSamples(db: Db, deviceId: string, from: number, to: number, limit: number) {
+  return db
+    .select({
+      at: heartbeats.receivedAt,
+      batteryPercent: heartbeats.batteryPct,
+      signalDbm: heartbeats.signalDbm,
+      queueDepth: heartbeats.queueDepth,
+    })
+    .from(heartbeats)
+    .where(
+      and(eq(heartbeats.deviceId, deviceId), gte(heartbeats.receivedAt, from), lt(heartbeats.receivedAt, to)),
+    )
+    .orderBy(asc(heartbeats.receivedAt))
+    .limit(limit);
+}

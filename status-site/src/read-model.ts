@@ -1,0 +1,275 @@
+/**
+ * What the status site reads, declared here and implemented by the monitor (`monitor/src/site/read-model.ts`),
+ * which owns the reliability math. The site never imports the monitor: the Node server passes an
+ * implementation to every request as `Astro.locals.site` (see `SiteLocals`). Plain data only: times are
+ * milliseconds since the epoch, ratios are in [0, 1], and null means "no data" (never "0 %").
+ */
+
+/** Statuspage's component statuses. */
+export type ComponentStatus =
+  | 'operational'
+  | 'degraded_performance'
+  | 'partial_outage'
+  | 'major_outage'
+  | 'under_maintenance';
+
+/** Statuspage's page indicator, plus `maintenance` when the worst thing going on is maintenance. */
+export type PageIndicator = 'none' | 'minor' | 'major' | 'critical' | 'maintenance';
+
+export type ComponentLayer = 'platform' | 'devices' | 'carrier' | 'upstream';
+
+export type IncidentStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved' | 'postmortem';
+export type IncidentImpact = 'none' | 'minor' | 'major' | 'critical';
+export type MaintenanceStatus = 'scheduled' | 'in_progress' | 'verifying' | 'completed';
+
+export interface PublicWorkspace {
+  id: string;
+  slug: string;
+  name: string;
+  /** Shown at `/` (others at `/s/<slug>`). */
+  isDefault: boolean;
+}
+
+export interface UptimeWindows {
+  '24h': number | null;
+  '7d': number | null;
+  '30d': number | null;
+  '90d': number | null;
+}
+
+export interface IncidentRef {
+  id: string;
+  name: string;
+  impact: IncidentImpact;
+}
+
+/** One cell of a 90-day bar: a UTC day. */
+export interface DayBar {
+  /** Start of the day (UTC). */
+  start: number;
+  /** Uptime (or delivery rate, for a carrier) that day; null without data. */
+  ratio: number | null;
+  /** Incidents open at some time that day that name this component. */
+  incidents: IncidentRef[];
+  /** Whether a maintenance window touching this component overlapped that day. */
+  maintenance: boolean;
+}
+
+export interface ComponentSummary {
+  id: string;
+  name: string;
+  description: string | null;
+  layer: ComponentLayer;
+  status: ComponentStatus;
+  position: number;
+  createdAt: number;
+  updatedAt: number;
+  /** What the figures measure: device connectivity uptime, a carrier's delivery rate, or nothing yet. */
+  metric: 'uptime' | 'delivery_rate' | null;
+  uptime: UptimeWindows;
+  /** 90 days, oldest first, the last one being today. */
+  days: DayBar[];
+}
+
+export interface SeriesPoint {
+  start: number;
+  ratio: number | null;
+  /** Terminal messages in the bucket. */
+  total: number;
+}
+
+export interface CarrierSeries {
+  carrier: string;
+  /** Terminal messages over the whole series (the chart shows the busiest carriers). */
+  total: number;
+  points: SeriesPoint[];
+}
+
+export interface SloSummary {
+  name: string;
+  /** False when the workspace defined none and this is the default (97 % delivery over 30 days). */
+  defined: boolean;
+  target: number;
+  windowDays: number;
+  good: number;
+  total: number;
+  attainment: number | null;
+  errorBudget: { total: number; consumed: number; remaining: number; remainingRatio: number | null };
+  /** Share of the error budget left at the end of each day of the window (a burn-down), oldest first. */
+  budgetByDay: { start: number; remainingRatio: number | null }[];
+}
+
+export interface IncidentUpdateView {
+  id: string;
+  status: IncidentStatus;
+  body: string;
+  createdAt: number;
+}
+
+export interface IncidentView {
+  id: string;
+  name: string;
+  status: IncidentStatus;
+  impact: IncidentImpact;
+  componentIds: string[];
+  startedAt: number;
+  createdAt: number;
+  updatedAt: number;
+  monitoringAt: number | null;
+  resolvedAt: number | null;
+  /** Newest first. */
+  updates: IncidentUpdateView[];
+}
+
+export interface MaintenanceView {
+  id: string;
+  name: string;
+  description: string | null;
+  status: MaintenanceStatus;
+  scheduledFor: number;
+  scheduledUntil: number;
+  /** Null: the whole workspace. */
+  componentIds: string[] | null;
+  createdAt: number;
+  cancelledAt: number | null;
+}
+
+export interface PageSummary {
+  workspace: PublicWorkspace;
+  generatedAt: number;
+  /** Latest change among components, incidents and maintenance (Statuspage's page.updated_at). */
+  updatedAt: number;
+  indicator: PageIndicator;
+  description: string;
+  components: ComponentSummary[];
+  delivery: {
+    /** Daily delivery rate over the last 30 days, per carrier, busiest first. */
+    carriers: CarrierSeries[];
+    /** The whole workspace, same buckets. */
+    overall: SeriesPoint[];
+  };
+  slo: SloSummary;
+  /** Unresolved incidents, oldest first. */
+  activeIncidents: IncidentView[];
+  maintenance: { active: MaintenanceView[]; upcoming: MaintenanceView[] };
+}
+
+export interface IncidentPage {
+  incidents: IncidentView[];
+  /** Cursor for the next (older) page, if any. */
+  next: string | null;
+}
+
+/** The public side: everything a status page (and its JSON/feed twins) shows. */
+export interface StatusReadModel {
+  defaultWorkspace(): Promise<PublicWorkspace | null>;
+  workspaceBySlug(slug: string): Promise<PublicWorkspace | null>;
+  pageSummary(workspaceId: string, now: number): Promise<PageSummary>;
+  /** Incident history, newest first. */
+  incidents(workspaceId: string, opts: { limit: number; cursor?: string | null }): Promise<IncidentPage>;
+  /** Current and upcoming maintenance, and the recent past (for the feeds and `scheduled-maintenances.json`). */
+  maintenances(workspaceId: string, now: number): Promise<MaintenanceView[]>;
+}
+
+export type Liveness = 'online' | 'suspect' | 'offline';
+
+export interface DeviceRow {
+  id: string;
+  name: string;
+  status: 'active' | 'paused' | 'revoked';
+  liveness: Liveness;
+  health: { status: string; reasons: string[] };
+  lastSeenAt: number | null;
+  batteryPercent: number | null;
+  charging: boolean | null;
+  signalDbm: number | null;
+  queueDepth: number | null;
+  carrier: string | null;
+  appVersion: string | null;
+  uptime24h: number | null;
+}
+
+export interface DeviceSample {
+  at: number;
+  batteryPercent: number | null;
+  signalDbm: number | null;
+  queueDepth: number;
+}
+
+export interface DeviceDetail {
+  device: DeviceRow & { enrolledAt: number; heartbeatIntervalS: number; lastGapKind: string | null };
+  /** Raw heartbeats of the last 24 h (thinned to at most a few hundred points). */
+  samples: DeviceSample[];
+  /** Daily connectivity uptime over 90 days. */
+  uptimeDays: { start: number; ratio: number | null }[];
+  uptime: UptimeWindows;
+}
+
+export interface SloRow {
+  id: string;
+  name: string;
+  indicator: string;
+  scope: string;
+  scopeId: string | null;
+  target: number;
+  windowDays: number;
+  attainment: number | null;
+  budgetRemainingRatio: number | null;
+  severity: 'page' | 'ticket' | null;
+}
+
+/**
+ * The signed-in side: what needs the monitor's rules (liveness, health, SLO math, the secrets' formats,
+ * its auth cache). Everything is scoped to the signed-in admin's workspace.
+ */
+export interface AdminModel {
+  devices(workspaceId: string, now: number): Promise<DeviceRow[]>;
+  device(workspaceId: string, deviceId: string, now: number): Promise<DeviceDetail | null>;
+  slos(workspaceId: string, now: number): Promise<SloRow[]>;
+  createSlo(
+    workspaceId: string,
+    input: { name: string; indicator: 'delivery' | 'device_uptime'; target: number; windowDays: 7 | 28 | 30 },
+    now: number,
+  ): Promise<void>;
+  deleteSlo(workspaceId: string, id: string): Promise<boolean>;
+  apiKeys(
+    workspaceId: string,
+  ): Promise<{ id: string; name: string; prefix: string; createdAt: number; revokedAt: number | null }[]>;
+  /** Returns the secret once. */
+  createApiKey(workspaceId: string, name: string, now: number): Promise<{ id: string; key: string }>;
+  revokeApiKey(workspaceId: string, id: string, now: number): Promise<boolean>;
+  enrollmentCodes(workspaceId: string): Promise<
+    {
+      id: string;
+      deviceName: string | null;
+      createdAt: number;
+      expiresAt: number;
+      usedAt: number | null;
+      usedByDeviceId: string | null;
+      revokedAt: number | null;
+    }[]
+  >;
+  /** Returns the code once. */
+  createEnrollmentCode(
+    workspaceId: string,
+    input: { deviceName: string | null; ttlHours: number },
+    now: number,
+  ): Promise<{ id: string; code: string; expiresAt: number }>;
+  revokeEnrollmentCode(workspaceId: string, id: string, now: number): Promise<boolean>;
+}
+
+/** What the Node server hands Astro with every request (`Astro.locals.site`). */
+export interface SiteContext {
+  readModel: StatusReadModel;
+  admin: AdminModel;
+  /** The database, for what the site owns itself: admin users, sessions, incidents, maintenance. */
+  db: import('@lifeline/db').Db;
+  /** The server's clock (tests drive it). */
+  now(): number;
+  /** Base URL for absolute links (feeds, API); empty to use the request's origin. */
+  publicUrl: string;
+}
+
+export interface SiteLocals {
+  site: SiteContext;
+}
