@@ -2,6 +2,8 @@ import { and, asc, getTableColumns, gte, inArray, is, lt, lte, SQL, sql } from '
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../client.ts';
 import { type Device, devices, heartbeats, type NewHeartbeat } from '../schema/index.ts';
+import { jsonChunks } from './chunks.ts';
+import type { DeviceHeartbeatSnapshot } from './devices.ts';
 
 /**
  * The heartbeat rows of a group commit, in one statement (per 500,000 characters): the rows travel as one JSON array
@@ -66,27 +68,6 @@ export function updateDeviceSnapshotsQueries(db: Db, snapshots: { id: string; sn
   });
 }
 
-/** Largest JSON parameter per statement, in UTF-16 units (at most 1.5 MB of UTF-8); D1 allows 2 MB. */
-const MAX_JSON_PARAM_CHARS = 500_000;
-
-/** Joins encoded rows into JSON arrays of at most MAX_JSON_PARAM_CHARS (a larger row goes alone). */
-function jsonChunks(encodedRows: string[]): string[] {
-  const chunks: string[] = [];
-  let current: string[] = [];
-  let size = 2;
-  for (const row of encodedRows) {
-    if (current.length > 0 && size + row.length + 1 > MAX_JSON_PARAM_CHARS) {
-      chunks.push(`[${current.join(',')}]`);
-      current = [];
-      size = 2;
-    }
-    current.push(row);
-    size += row.length + 1;
-  }
-  if (current.length > 0) chunks.push(`[${current.join(',')}]`);
-  return chunks;
-}
-
 /** A value as drizzle's insert binds it: the column's default when undefined, else its driver mapping. */
 function insertValue(column: SQLiteColumn, value: unknown): string | number | null {
   if (value === undefined) {
@@ -124,6 +105,36 @@ function jsonValue(column: SQLiteColumn, value: unknown): string | number | null
   }
   if (typeof driver === 'boolean') return driver ? 1 : 0;
   throw new TypeError(`${column.name}: a ${typeof driver} cannot travel as JSON`);
+}
+
+/**
+ * What a flush of heartbeats reads of each device: the snapshot columns, not the whole row, with the ids
+ * as one JSON parameter (any number of devices within D1's parameter limit).
+ */
+export function findHeartbeatSnapshots(
+  db: Db,
+  ids: string[],
+): Promise<(DeviceHeartbeatSnapshot & { id: string })[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .select({
+      id: devices.id,
+      lastHeartbeatAt: devices.lastHeartbeatAt,
+      prevHeartbeatAt: devices.prevHeartbeatAt,
+      coverageEndAt: devices.coverageEndAt,
+      lastRunId: devices.lastRunId,
+      lastBootId: devices.lastBootId,
+      lastSeq: devices.lastSeq,
+      lastGapKind: devices.lastGapKind,
+      clockSkewMs: devices.clockSkewMs,
+      appVersion: devices.appVersion,
+      lastHealth: devices.lastHealth,
+      heartbeatIntervalMs: devices.heartbeatIntervalMs,
+      livenessState: devices.livenessState,
+      livenessChangedAt: devices.livenessChangedAt,
+    })
+    .from(devices)
+    .where(sql`${devices.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
 }
 
 export interface HeartbeatTime {

@@ -1,7 +1,7 @@
 import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { deliveryRollups, type Granularity, platformRollups, uptimeRollups } from '../schema/index.ts';
-import { chunkRows } from './chunks.ts';
+import { jsonChunks } from './chunks.ts';
 
 export interface UptimeDelta {
   scopeKey: string;
@@ -11,19 +11,22 @@ export interface UptimeDelta {
   heartbeats: number;
 }
 
-/** Additive upserts: never read-then-write, so concurrent writers cannot lose counts. */
+/**
+ * Additive upserts: never read-then-write, so concurrent writers cannot lose counts. The rows travel as
+ * one JSON parameter (`json_each`), so a flush's few hundred buckets are one statement that drizzle need
+ * not build value by value.
+ */
 export function addUptimeQueries(db: Db, rows: UptimeDelta[]) {
-  return chunkRows(rows).map((chunk) =>
-    db
-      .insert(uptimeRollups)
-      .values(chunk)
-      .onConflictDoUpdate({
-        target: [uptimeRollups.scopeKey, uptimeRollups.granularity, uptimeRollups.bucketStart],
-        set: {
-          onlineMs: sql`${uptimeRollups.onlineMs} + excluded.online_ms`,
-          heartbeats: sql`${uptimeRollups.heartbeats} + excluded.heartbeats`,
-        },
-      }),
+  const encoded = rows.map((r) =>
+    JSON.stringify([r.scopeKey, r.granularity, r.bucketStart, r.onlineMs, r.heartbeats]),
+  );
+  return jsonChunks(encoded).map((chunk) =>
+    db.run(sql`INSERT INTO ${uptimeRollups} (scope_key, granularity, bucket_start, online_ms, heartbeats)
+      SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+             json_extract(value, '$[3]'), json_extract(value, '$[4]')
+      FROM json_each(${chunk}) WHERE true
+      ON CONFLICT (scope_key, granularity, bucket_start) DO UPDATE SET
+        online_ms = online_ms + excluded.online_ms, heartbeats = heartbeats + excluded.heartbeats`),
   );
 }
 

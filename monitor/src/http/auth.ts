@@ -34,7 +34,7 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!token.startsWith('ll_admin_'))
     throw new ApiError(401, 'invalid_token', 'This endpoint needs an API key.');
   const { db, authCache } = c.var.deps;
-  const hash = await sha256Hex(token);
+  const hash = sha256Hex(token);
   let principal = authCache.get<AdminPrincipal>(hash);
   if (!principal) {
     const key = await findActiveApiKeyByHash(db, hash);
@@ -52,7 +52,7 @@ export const requireDevice: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!token.startsWith('ll_dev_'))
     throw new ApiError(401, 'invalid_token', 'This endpoint needs a device token.');
   const { db, authCache } = c.var.deps;
-  const hash = await sha256Hex(token);
+  const hash = sha256Hex(token);
   let principal = authCache.get<DevicePrincipal>(hash);
   if (!principal) {
     const device = await findDeviceByTokenHash(db, hash);

@@ -2,7 +2,7 @@ import {
   addUptimeQueries,
   type Db,
   type DeviceHeartbeatSnapshot,
-  findDevicesByIds,
+  findHeartbeatSnapshots,
   insertHeartbeatsQueries,
   scopeKeys,
   type UptimeDelta,
@@ -27,7 +27,7 @@ export function createHeartbeatFlush(db: Db) {
   return async function flushHeartbeats(items: HeartbeatWrite[]): Promise<void> {
     const ids = [...new Set(items.map((i) => i.deviceId))];
     const current = new Map<string, DeviceHeartbeatSnapshot>();
-    for (const d of await findDevicesByIds(db, ids)) current.set(d.id, d);
+    for (const { id, ...snapshot } of await findHeartbeatSnapshots(db, ids)) current.set(id, snapshot);
     const rows: NewHeartbeat[] = [];
     const uptime = new UptimeAccumulator();
     for (const item of [...items].sort((a, b) => a.receivedAt - b.receivedAt)) {

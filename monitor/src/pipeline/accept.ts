@@ -33,7 +33,7 @@ export async function acceptMessages(
   const keys = input.idempotencyKey
     ? items.map((_, i) => (input.batch ? `${input.idempotencyKey}#${i}` : input.idempotencyKey!))
     : items.map(() => null);
-  const hashes = await Promise.all(items.map((item) => sha256Hex(canonicalJson(item))));
+  const hashes = items.map((item) => sha256Hex(canonicalJson(item)));
 
   const existing = await findByKeys(db, workspaceId, keys);
   if (existing.size > 0) {

@@ -54,7 +54,7 @@ export async function createApiKey(
   const { row, query } = insertApiKeyQuery(db, {
     workspaceId: input.workspaceId,
     name: input.name,
-    tokenHash: await sha256Hex(key),
+    tokenHash: sha256Hex(key),
     prefix: key.slice(0, 13),
     now: input.now,
   });

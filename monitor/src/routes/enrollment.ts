@@ -79,7 +79,7 @@ export const enrollmentRoutes = new OpenAPIHono<AppEnv>()
     const { db, clock } = c.var.deps;
     const body = c.req.valid('json');
     const now = clock.now();
-    const code = await findEnrollmentCodeByHash(db, await sha256Hex(normalizeEnrollmentCode(body.code)));
+    const code = await findEnrollmentCodeByHash(db, sha256Hex(normalizeEnrollmentCode(body.code)));
     if (!code) throw new ApiError(400, 'invalid_code', 'This enrolment code is unknown.', 'code');
     if (code.revokedAt !== null)
       throw new ApiError(410, 'code_revoked', 'This enrolment code was revoked.', 'code');
@@ -100,7 +100,7 @@ export const enrollmentRoutes = new OpenAPIHono<AppEnv>()
         codeId: code.id,
         workspaceId: code.workspaceId,
         name,
-        tokenHash: await sha256Hex(token),
+        tokenHash: sha256Hex(token),
         heartbeatIntervalMs: workspace.heartbeatIntervalMs,
         now,
       }),

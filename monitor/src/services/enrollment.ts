@@ -8,7 +8,7 @@ export async function createEnrollmentCode(
   const code = generateEnrollmentCode();
   const { row, query } = insertEnrollmentCodeQuery(db, {
     workspaceId: input.workspaceId,
-    codeHash: await sha256Hex(normalizeEnrollmentCode(code)),
+    codeHash: sha256Hex(normalizeEnrollmentCode(code)),
     deviceName: input.deviceName,
     now: input.now,
     expiresAt: input.now + input.ttlMs,
