@@ -156,13 +156,13 @@ export async function waitFor<T>(
   timeoutMs: number,
   what = 'condition',
   everyMs = 100,
-): Promise<T> {
+): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await check();
-      if (v) return v;
+      if (v) return v as NonNullable<T>;
       last = v;
     } catch (err) {
       last = err;
