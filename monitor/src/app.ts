@@ -14,6 +14,7 @@ import { messageRoutes } from './routes/messages.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { reliabilityRoutes } from './routes/reliability.ts';
+import { statusFeedRoutes } from './routes/status-feeds.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 /** Largest request body the API reads; larger ones are refused with 413 before parsing. */
@@ -94,6 +95,7 @@ export function createApp(deps: Deps) {
   app.route('/', reliabilityRoutes);
   app.route('/', componentRoutes);
   app.route('/', webhookRoutes);
+  app.route('/', statusFeedRoutes);
   mountDocs(app);
   return app;
 }

@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { jsonLogger } from './logger.ts';
 import { configureRetention } from './reliability/retention.ts';
 import { startNodeServer } from './server.ts';
+import { ensureFirstAdmin, firstAdminBanner } from './site/first-admin.ts';
 import { tick } from './tick.ts';
 
 async function main(): Promise<void> {
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       publicUrl: config.PUBLIC_URL,
       clock: systemClock,
       logger,
+      site: true,
     });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -46,6 +48,12 @@ async function main(): Promise<void> {
   const url = server.deps.publicUrl;
   const creds = await bootstrapFirstRun(server.deps.db, systemClock.now());
   if (creds) console.log(firstRunBanner(creds, url));
+  const admin = await ensureFirstAdmin(server.deps.db, systemClock.now());
+  if (admin)
+    console.log(
+      `${creds ? '' : '\n  Lifeline: the status site has no admin yet, so one was made.\n\n'}${firstAdminBanner(admin, url)}`,
+    );
+  if (server.site?.built) logger.info('status site built', { ms: Math.round(server.site.ms) });
   console.log(
     `Lifeline is listening on ${server.url} (database ${redact(config.DATABASE_URL)}); API reference at ${url}/docs`,
   );

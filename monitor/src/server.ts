@@ -1,7 +1,8 @@
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { createDb } from '@lifeline/db';
 import { migrateDb } from '@lifeline/db/migrate';
 import { webhooks } from '@lifeline/db/schema';
@@ -15,6 +16,7 @@ import { createHeartbeatFlush } from './ingest/heartbeats.ts';
 import { jsonLogger, type Logger } from './logger.ts';
 import { WorkNotifier } from './pipeline/notifier.ts';
 import { decodeSecretsKey, generateSecretsKey, SecretBox, SecretBoxError } from './secret-box.ts';
+import { loadSite } from './site/mount.ts';
 
 export interface NodeServerOptions {
   databaseUrl: string;
@@ -27,11 +29,18 @@ export interface NodeServerOptions {
   publicUrl?: string;
   /** `SECRETS_KEY` (base64 of 32 bytes); without it, `secrets.key` beside a file database. */
   secretsKey?: string;
+  /**
+   * Mount the status site (public pages and admin pages) on the same port, building it first if its
+   * sources changed. `npm start` does; the API's own tests do not need it.
+   */
+  site?: boolean;
 }
 
 export interface NodeServer {
   url: string;
   deps: Deps;
+  /** The status site's build/load, when mounted. */
+  site: { built: boolean; ms: number } | null;
   close(): Promise<void>;
 }
 
@@ -61,10 +70,19 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     );
   }
   const app = createApp(deps);
-  const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 });
+  const api = getRequestListener(app.fetch);
+  let site: Awaited<ReturnType<typeof loadSite>> | null = null;
+  try {
+    site = options.site ? await loadSite(deps) : null;
+  } catch (err) {
+    database.close();
+    throw err;
+  }
+  const server = createServer(site ? site.listener(api) : api);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve());
     server.once('error', reject);
+    server.listen(options.port ?? 0, host);
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -72,7 +90,9 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
   return {
     url,
     deps,
+    site: site && { built: site.built, ms: site.ms },
     async close() {
+      server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await heartbeats.drain();
       database.close();

@@ -14,14 +14,15 @@ export const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
-/** A real Lifeline server on 127.0.0.1 with a fresh libSQL file and a manual clock. */
-export async function startTestServer() {
+/** A real Lifeline server on 127.0.0.1 with a fresh libSQL file and a manual clock (`site`: with the status site). */
+export async function startTestServer(opts: { site?: boolean } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'lifeline-test-'));
   const clock = new ManualClock(T0);
   const server = await startNodeServer({
     databaseUrl: `file:${join(dir, 'test.db')}`,
     clock,
     logger: jsonLogger('silent'),
+    site: opts.site ?? false,
   });
   const creds = await bootstrapFirstRun(server.deps.db, clock.now());
   if (!creds) throw new Error('expected a first run');

@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -24,7 +25,7 @@ export const siteClientDir = join(dist, 'client');
 /** Sizes and mtimes of everything the build reads (the site, its config, and the db package it bundles). */
 async function fingerprint() {
   const hash = createHash('sha256');
-  const roots = [join(root, 'src'), join(root, '..', 'db', 'src')];
+  const roots = [join(root, 'src'), join(root, 'public'), join(root, '..', 'db', 'src')];
   const files = [join(root, 'astro.config.mjs'), join(root, 'package.json')];
   for (const dir of roots) {
     for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
@@ -48,16 +49,44 @@ async function isFresh(print) {
   }
 }
 
+const ownerFile = join(lockDir, 'owner.json');
+
+function alive(pid) {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+/** A lock is stale when neither its owner nor the owner's astro process is alive (or it is very old). */
+async function lockIsStale() {
+  try {
+    const owner = JSON.parse(await readFile(ownerFile, 'utf8'));
+    return !alive(owner.pid) && !alive(owner.child);
+  } catch {
+    // Owner file not written yet (a lock just taken) or unreadable: stale only if old.
+    const s = await stat(lockDir).catch(() => null);
+    return s !== null && Date.now() - s.mtimeMs > 60_000;
+  }
+}
+
+async function writeOwner(child) {
+  await writeFile(ownerFile, JSON.stringify({ pid: process.pid, child: child ?? null }));
+}
+
 async function acquireLock() {
   const started = Date.now();
   for (;;) {
     try {
       await mkdir(lockDir);
+      await writeOwner();
       return;
     } catch (err) {
       if (err.code !== 'EEXIST') throw err;
-      const age = Date.now() - (await stat(lockDir).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-      if (age > 5 * 60_000) await rm(lockDir, { recursive: true, force: true }); // a crashed builder's
+      if (await lockIsStale()) await rm(lockDir, { recursive: true, force: true });
       if (Date.now() - started > 10 * 60_000) throw new Error(`Timed out waiting for ${lockDir}`);
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -83,6 +112,14 @@ function runAstroBuild() {
     child.stderr.on('data', (d) => {
       out += d;
     });
+    // If this process exits mid-build (Ctrl-C on `npm start`), take the build and the lock with it.
+    const onExit = () => {
+      child.kill('SIGKILL');
+      rmSync(lockDir, { recursive: true, force: true });
+    };
+    process.once('exit', onExit);
+    writeOwner(child.pid).catch(() => {});
+    child.on('exit', () => process.off('exit', onExit));
     child.on('error', reject);
     child.on('exit', (code) =>
       code === 0 ? resolve(out) : reject(new Error(`astro build failed (exit ${code}):\n${out}`)),

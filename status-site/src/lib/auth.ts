@@ -3,7 +3,6 @@
  * tokens, and a login rate limit of 5 failures per 15 minutes per IP address and per email.
  */
 import {
-  type AdminUser,
   clearLoginFailures,
   countLoginFailures,
   type Db,
@@ -13,6 +12,7 @@ import {
   recordLoginFailure,
   revokeAdminSession,
 } from '@lifeline/db';
+import type { AdminUser } from '@lifeline/db/schema';
 import { DUMMY_HASH, verifyPassword } from './password.ts';
 
 export const SESSION_COOKIE = 'll_session';

@@ -1,0 +1,8 @@
+/** Where the built handler lives (`dist/server/entry.mjs`). */
+export declare const siteEntry: string;
+/** The built static assets (`dist/client`). */
+export declare const siteClientDir: string;
+/** Builds the site if its sources changed since the last build (or always with `force`). */
+export declare function ensureSiteBuilt(options?: {
+  force?: boolean;
+}): Promise<{ built: boolean; ms: number }>;

@@ -1,0 +1,117 @@
+/**
+ * Draws the delivery charts once the page has rendered. chart.js is a separate chunk, imported only when
+ * the page has a chart, after the browser is idle; the figures and tables are already in the HTML.
+ */
+interface ChartData {
+  labels: string[];
+  carriers: { name: string; ratios: (number | null)[] }[];
+  overall: (number | null)[];
+  target: number;
+  budget: { labels: string[]; remaining: (number | null)[] };
+}
+
+const PALETTE = ['#2e7dd7', '#d9730d', '#2e9d55', '#9c4dcc', '#c2185b'];
+
+function css(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+}
+
+const pct = (r: number | null) => (r === null ? null : Math.round(r * 10_000) / 100);
+
+export async function drawCharts(): Promise<void> {
+  const holders = document.querySelectorAll<HTMLElement>('[data-chart]');
+  const source = document.getElementById('chart-data');
+  if (holders.length === 0 || !source?.textContent) return;
+  await new Promise<void>((resolve) =>
+    'requestIdleCallback' in window ? requestIdleCallback(() => resolve()) : setTimeout(resolve, 1),
+  );
+  const data = JSON.parse(source.textContent) as ChartData;
+  const {
+    Chart,
+    LineController,
+    LineElement,
+    PointElement,
+    LinearScale,
+    CategoryScale,
+    Tooltip,
+    Legend,
+    Filler,
+  } = await import('chart.js');
+  Chart.register(
+    LineController,
+    LineElement,
+    PointElement,
+    LinearScale,
+    CategoryScale,
+    Tooltip,
+    Legend,
+    Filler,
+  );
+  const fg = css('--fg');
+  const grid = css('--line');
+  Chart.defaults.color = fg;
+  Chart.defaults.borderColor = grid;
+  const percentAxis = (min: number) => ({
+    min,
+    max: 100,
+    ticks: { callback: (v: string | number) => `${v} %` },
+  });
+  for (const holder of holders) {
+    const canvas = document.createElement('canvas');
+    canvas.setAttribute('aria-hidden', 'true');
+    holder.append(canvas);
+    if (holder.dataset.chart === 'delivery') {
+      const values = data.carriers.flatMap((c) => c.ratios).filter((r): r is number => r !== null);
+      const low = Math.max(0, Math.floor(Math.min(data.target, ...values) * 10) * 10 - 5);
+      new Chart(canvas, {
+        type: 'line',
+        data: {
+          labels: data.labels,
+          datasets: [
+            ...data.carriers.map((c, i) => ({
+              label: c.name,
+              data: c.ratios.map(pct),
+              borderColor: PALETTE[i % PALETTE.length],
+              backgroundColor: PALETTE[i % PALETTE.length],
+              spanGaps: true,
+              pointRadius: 2,
+            })),
+            {
+              label: 'Objective',
+              data: data.labels.map(() => pct(data.target)),
+              borderColor: css('--critical-bar'),
+              borderDash: [6, 4],
+              pointRadius: 0,
+            },
+          ],
+        },
+        options: { maintainAspectRatio: false, animation: false, scales: { y: percentAxis(low) } },
+      });
+    } else if (holder.dataset.chart === 'budget') {
+      new Chart(canvas, {
+        type: 'line',
+        data: {
+          labels: data.budget.labels,
+          datasets: [
+            {
+              label: 'Error budget left',
+              data: data.budget.remaining.map(pct),
+              borderColor: css('--link'),
+              backgroundColor: 'rgba(46,125,215,0.15)',
+              fill: 'origin',
+              spanGaps: true,
+              pointRadius: 0,
+            },
+          ],
+        },
+        options: {
+          maintainAspectRatio: false,
+          animation: false,
+          scales: {
+            y: { suggestedMin: 0, suggestedMax: 100, ticks: { callback: (v: string | number) => `${v} %` } },
+          },
+        },
+      });
+    }
+  }
+}
