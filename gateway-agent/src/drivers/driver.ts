@@ -58,6 +58,17 @@ export type LookupResult =
   /** The engine cannot answer (unreachable, or no way to look up): the agent must report `unknown`. */
   | { known: 'cannot_tell'; reason: string };
 
+/**
+ * What the agent's journal knows of a message, passed to `lookup` after a crash. Engines that can look up
+ * by id ignore it; the termux engine has no ids and finds the message in the phone's sent box by it.
+ */
+export interface LookupHint {
+  to: string;
+  text: string;
+  /** Epoch ms when the agent journalled `submitted` (just before handing it to the engine). */
+  submittedAt: number;
+}
+
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
 export interface DriverHealth {
@@ -97,7 +108,7 @@ export interface Driver {
   start(onEvent: (event: DriverEvent) => void): Promise<void>;
   stop(): Promise<void>;
   send(request: SendRequest): Promise<void>;
-  lookup(id: string): Promise<LookupResult>;
+  lookup(id: string, hint?: LookupHint): Promise<LookupResult>;
   health(): Promise<DriverHealth>;
   telemetry(): Promise<Telemetry>;
 }
