@@ -194,6 +194,10 @@ describe('termux driver against executable Termux:API stand-ins', () => {
       known: true,
       state: 'sent',
     });
+    // The journal may stamp the hand-over after the command returned, later than Android wrote the row.
+    expect(
+      await restarted.lookup(req.id, { to: req.to, text: req.text, submittedAt: submittedAt + 20_000 }),
+    ).toMatchObject({ known: true, state: 'sent' });
     expect(await restarted.lookup('other', { to: req.to, text: 'never sent', submittedAt })).toMatchObject({
       known: 'cannot_tell',
     });

@@ -40,6 +40,11 @@ export interface TermuxDriverOptions {
   confirmTimeoutMs?: number;
   /** Rows read per poll (`-l`); default 50. */
   listLimit?: number;
+  /**
+   * How far before the hint's `submittedAt` a lookup accepts a row; default 60 s (the journal may stamp the
+   * hand-over after termux-sms-send returned, later than Android wrote the row).
+   */
+  lookupToleranceMs?: number;
   /** Per telemetry command; default 5 s. */
   telemetryTimeoutMs?: number;
   run?: Runner;
@@ -74,6 +79,7 @@ export function createTermuxDriver(options: TermuxDriverOptions = {}): Driver & 
   const confirmPollMs = options.confirmPollMs ?? 2000;
   const confirmTimeoutMs = options.confirmTimeoutMs ?? 10 * 60_000;
   const listLimit = options.listLimit ?? 50;
+  const lookupToleranceMs = options.lookupToleranceMs ?? 60_000;
 
   /** Messages this process handed over, kept for lookups after confirmation ends (bounded). */
   const outgoing = new Map<string, Outgoing>();
@@ -249,9 +255,16 @@ export function createTermuxDriver(options: TermuxDriverOptions = {}): Driver & 
 
     async lookup(id: string, hint?: LookupHint): Promise<LookupResult> {
       const known = outgoing.get(id);
-      const query = hint ?? known;
-      if (!query)
+      const base = hint ?? known;
+      if (!base)
         return { known: 'cannot_tell', reason: 'termux has no ids; nothing to match in the SMS store' };
+      const query = {
+        to: base.to,
+        text: base.text,
+        submittedAt: base.submittedAt,
+        // This process stamped its own hand-over just before the command ran; a journal may stamp it later.
+        toleranceMs: known && !hint ? 2000 : lookupToleranceMs,
+      };
       let rows: SmsRow[];
       try {
         // Most recent first in the store; a long lookback for the sent box, then everything for failures.
