@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DriverEvent, SendError, type SendRequest } from '../src/drivers/driver.ts';
 import { createSmsGateDriver } from '../src/drivers/smsgate.ts';
@@ -15,6 +17,16 @@ function request(overrides: Partial<SendRequest> = {}): SendRequest {
     expiresAt: Date.now() + 3600_000,
     ...overrides,
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 async function waitFor<T>(fn: () => T | undefined | false, timeoutMs = 3000): Promise<T> {
@@ -131,6 +143,34 @@ describe('smsgate driver against the SMSGate Local API stand-in', () => {
     expect(sent).toBeDefined();
     expect(sent!.at).toBeLessThan(before + 250);
     expect(Date.now() - before).toBeGreaterThanOrEqual(300);
+  });
+
+  it('receives a webhook the app retried while the agent was restarting (late, after a restart)', async () => {
+    const port = await freePort();
+    const options = {
+      baseUrl: fake.baseUrl,
+      username: fake.username,
+      password: fake.password,
+      webhookSigningKey: fake.signingKey,
+      listenPort: port,
+    };
+    await driver.stop();
+    const first = createSmsGateDriver(options);
+    await first.start(() => {});
+    const req = request();
+    await first.send(req);
+    await first.stop(); // the agent is killed: its listener is gone
+
+    fake.webhookRetryDelaysMs = [150, 300];
+    fake.markSent(req.id);
+    await new Promise((r) => setTimeout(r, 50));
+    const restarted = createSmsGateDriver(options);
+    const seen: DriverEvent[] = [];
+    await restarted.start((e) => seen.push(e));
+    await fake.settled();
+    expect(fake.deliveries.map((d) => d.status)).toEqual(['error', 200]);
+    expect(seen).toEqual([expect.objectContaining({ type: 'sent', id: req.id })]);
+    await restarted.stop();
   });
 
   it('refuses webhooks with a wrong key, no signature or a stale timestamp', async () => {

@@ -89,6 +89,8 @@ export class FakeSmsGate {
   webhookCopies = 1;
   /** Each webhook waits this long before it is sent (late webhooks). */
   webhookDelayMs = 0;
+  /** Retries of a webhook the agent did not acknowledge with 2xx (or could not be reached), in order. */
+  webhookRetryDelaysMs: number[] = [];
   /** How webhooks are signed: correctly, with a wrong key, without headers, or with an old timestamp. */
   signing: 'correct' | 'wrong-key' | 'unsigned' | 'stale' = 'correct';
   /** What happens to the next POST /message. */
@@ -209,7 +211,7 @@ export class FakeSmsGate {
   fireRaw(event: FakeEvent, rawBody: string, headers: Record<string, string>): void {
     for (const hook of this.webhooks.values()) {
       if (hook.event !== event) continue;
-      this.track(this.post(hook.url, event, rawBody, headers));
+      this.track(this.post(hook.url, event, rawBody, headers).then(() => {}));
     }
   }
 
@@ -252,23 +254,36 @@ export class FakeSmsGate {
     }
   }
 
+  /** Signs and posts a webhook, retrying a non-2xx answer after each of `webhookRetryDelaysMs` (the app
+   * retries with exponential backoff from 10 s; each attempt is signed afresh). */
   private async deliver(url: string, event: FakeEvent, body: string): Promise<void> {
     if (this.webhookDelayMs > 0) await new Promise((r) => setTimeout(r, this.webhookDelayMs));
-    const now = Math.floor(Date.now() / 1000);
-    const timestamp = String(this.signing === 'stale' ? now - 3600 : now);
-    const headers: Record<string, string> = {};
-    if (this.signing !== 'unsigned') {
-      headers['X-Timestamp'] = timestamp;
-      headers['X-Signature'] = this.sign(
-        body,
-        timestamp,
-        this.signing === 'wrong-key' ? 'not-the-key' : this.signingKey,
-      );
+    const delays = [...this.webhookRetryDelaysMs];
+    for (;;) {
+      const now = Math.floor(Date.now() / 1000);
+      const timestamp = String(this.signing === 'stale' ? now - 3600 : now);
+      const headers: Record<string, string> = {};
+      if (this.signing !== 'unsigned') {
+        headers['X-Timestamp'] = timestamp;
+        headers['X-Signature'] = this.sign(
+          body,
+          timestamp,
+          this.signing === 'wrong-key' ? 'not-the-key' : this.signingKey,
+        );
+      }
+      const status = await this.post(url, event, body, headers);
+      const delay = delays.shift();
+      if ((typeof status === 'number' && status >= 200 && status < 300) || delay === undefined) return;
+      await new Promise((r) => setTimeout(r, delay));
     }
-    await this.post(url, event, body, headers);
   }
 
-  private async post(url: string, event: FakeEvent, body: string, headers: Record<string, string>) {
+  private async post(
+    url: string,
+    event: FakeEvent,
+    body: string,
+    headers: Record<string, string>,
+  ): Promise<number | 'error'> {
     try {
       const response = await fetch(url, {
         method: 'POST',
@@ -277,8 +292,10 @@ export class FakeSmsGate {
       });
       await response.arrayBuffer();
       this.deliveries.push({ event, url, status: response.status, body });
+      return response.status;
     } catch {
       this.deliveries.push({ event, url, status: 'error', body });
+      return 'error';
     }
   }
 
