@@ -1,0 +1,194 @@
+/**
+ * The admin pages in real Chromium: sign-in (rate-limited), CSRF, incidents and maintenance that appear on
+ * the public page at once, devices, messages, keys; HTML/script payloads render inert everywhere.
+ */
+import { insertAdminUserQuery } from '@lifeline/db';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../src/lib/password.ts';
+import { axeViolations, launchChromium, screenshot, watchErrors } from './browser.ts';
+import { type Fleet, startFleet } from './fleet.ts';
+
+const EMAIL = 'ops@example.com';
+const PASSWORD = 'correct horse battery staple';
+const PAYLOAD = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
+
+let browser: Browser;
+let fleet: Fleet;
+let ctx: BrowserContext;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  [browser, fleet] = await Promise.all([launchChromium(), startFleet(['Till phone', `Evil ${PAYLOAD}`])]);
+  await insertAdminUserQuery(fleet.s.deps.db, {
+    workspaceId: fleet.s.creds.workspaceId,
+    email: EMAIL,
+    passwordHash: await hashPassword(PASSWORD),
+    now: fleet.s.clock.now(),
+  }).query;
+  ctx = await browser.newContext();
+  page = await ctx.newPage();
+  errors = watchErrors(page);
+  page.on('dialog', (d) => {
+    errors.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await fleet?.s.close();
+});
+
+async function pwned(p: Page) {
+  return p.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? 0);
+}
+
+describe('admin pages', () => {
+  it('sends visitors to sign-in, and signs in an admin', async () => {
+    const res = await page.goto(`${fleet.s.url}/admin/devices`);
+    expect(new URL(page.url()).pathname).toBe('/admin/login');
+    expect(res?.headers()['cache-control']).toBe('no-store');
+    await page.fill('input[name=email]', EMAIL);
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/admin\/devices$/);
+    // Device names render as text, never as markup.
+    expect(await page.locator('tbody').textContent()).toContain(`Evil ${PAYLOAD}`);
+    expect(await page.locator('tbody tr').count()).toBe(2);
+    expect(await page.locator('tbody .live-online').count()).toBe(2);
+    expect(await page.locator('img[src=x]').count()).toBe(0);
+    expect(await pwned(page)).toBe(0);
+  });
+
+  it('publishes an incident that appears on the public page at once, inert whatever its text', async () => {
+    await page.goto(`${fleet.s.url}/admin/incidents`);
+    await page.fill('input[name=name]', `SMS delays ${PAYLOAD}`);
+    await page.selectOption('select[name=impact]', 'major');
+    await page.check('label.check:has-text("Device connectivity") input');
+    await page.fill('textarea[name=body]', `Messages are slow to leave the phones. ${PAYLOAD}`);
+    await page.click('button:has-text("Publish incident")');
+    await page.waitForURL(/\/admin\/incidents\/inc_/);
+    const adminUrl = page.url();
+
+    const pub = await ctx.newPage();
+    await pub.goto(fleet.s.url);
+    const card = pub.locator('#active-h ~ article');
+    expect(await card.locator('.incident-name').textContent()).toBe(`SMS delays ${PAYLOAD}`);
+    expect(await card.locator('.body').first().textContent()).toBe(
+      `Messages are slow to leave the phones. ${PAYLOAD}`,
+    );
+    expect(await card.textContent()).toContain('Affects: Device connectivity');
+    expect(await pub.locator('.banner h1').textContent()).toBe('Partial System Outage');
+    // The day's bar cell names the incident.
+    const devices = pub.locator('.component', { has: pub.locator('h3', { hasText: 'Device connectivity' }) });
+    expect(await devices.locator('.bar li').last().textContent()).toContain(
+      `incident: SMS delays ${PAYLOAD}`,
+    );
+    expect(await pub.locator('img[src=x]').count()).toBe(0);
+    expect(await pwned(pub)).toBe(0);
+    await screenshot(pub, 'public-with-incident');
+
+    // Resolve it: it leaves the active list and shows in the history.
+    fleet.s.clock.advance(20 * 60_000);
+    await page.goto(adminUrl);
+    await page.selectOption('select[name=status]', 'resolved');
+    await page.fill('textarea[name=body]', 'Fixed: a carrier outage upstream.');
+    await page.click('button:has-text("Post update")');
+    await page.waitForURL(adminUrl);
+    await pub.reload();
+    expect(await pub.locator('#active-h').count()).toBe(0);
+    expect(await pub.locator('#past-h ~ article .incident-name').first().textContent()).toBe(
+      `SMS delays ${PAYLOAD}`,
+    );
+    await pub.goto(`${fleet.s.url}/history`);
+    expect(await pub.locator('article').count()).toBe(1);
+    expect(await pub.locator('article .body').first().textContent()).toBe(
+      'Fixed: a carrier outage upstream.',
+    );
+    expect(await pwned(pub)).toBe(0);
+    await pub.close();
+  });
+
+  it('schedules maintenance that the public page announces', async () => {
+    await page.goto(`${fleet.s.url}/admin/maintenance`);
+    await page.fill('input[name=title]', 'Router upgrade <b>bold</b>');
+    await page.click('button:has-text("Schedule")');
+    await page.waitForURL(/\/admin\/maintenance/);
+    expect(await page.locator('tbody').textContent()).toContain('Router upgrade <b>bold</b>');
+    const pub = await ctx.newPage();
+    await pub.goto(fleet.s.url);
+    expect(await pub.locator('#maint-h ~ article h3').textContent()).toBe('Router upgrade <b>bold</b>');
+    expect(await pub.locator('#maint-h ~ article b').count()).toBe(0);
+    await pub.close();
+  });
+
+  it('lists messages with their event history, creates a key shown once, passes axe-core', async () => {
+    await page.goto(`${fleet.s.url}/admin/messages?status=delivered`);
+    const first = page.locator('tbody tr a').first();
+    await first.click();
+    await page.waitForURL(/\/admin\/messages\/msg_/);
+    const statuses = await page.locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(statuses).toEqual(expect.arrayContaining(['queued', 'leased', 'submitted', 'sent', 'delivered']));
+
+    await page.goto(`${fleet.s.url}/admin/keys`);
+    await page.fill('input[name=name]', 'CI key');
+    await page.click('button:has-text("Create API key")');
+    const key = (await page.locator('.secret').textContent()) ?? '';
+    expect(key).toMatch(/^ll_admin_/);
+    const ok = await fetch(`${fleet.s.url}/v1/devices`, { headers: { authorization: `Bearer ${key}` } });
+    expect(ok.status).toBe(200);
+
+    for (const path of ['/admin', '/admin/incidents', '/admin/devices', '/admin/keys', '/admin/slos']) {
+      await page.goto(fleet.s.url + path);
+      const serious = (await axeViolations(page)).filter(
+        (v) => v.impact === 'serious' || v.impact === 'critical',
+      );
+      expect(serious.map((v) => `${path} ${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`)).toEqual(
+        [],
+      );
+    }
+    await screenshot(page, 'admin-slos');
+    expect(errors).toEqual([]);
+  });
+
+  it("refuses a form without the session's CSRF token, and one from another origin", async () => {
+    const cookies = await ctx.cookies();
+    const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    const post = (body: string, origin = fleet.s.url) =>
+      fetch(`${fleet.s.url}/admin/incidents`, {
+        method: 'POST',
+        headers: { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+        redirect: 'manual',
+      });
+    const form = 'name=x&status=investigating&impact=minor&body=y';
+    expect((await post(form)).status).toBe(403);
+    expect((await post(`${form}&csrf=wrong`)).status).toBe(403);
+    const csrf = await page
+      .goto(`${fleet.s.url}/admin/incidents`)
+      .then(() => page.locator('input[name=csrf]').first().inputValue());
+    expect((await post(`${form}&csrf=${encodeURIComponent(csrf)}`, 'https://evil.example')).status).toBe(403);
+    expect((await post(`${form}&csrf=${encodeURIComponent(csrf)}`)).status).toBe(303);
+  });
+
+  it('rate-limits sign-in: the sixth failure in 15 minutes is refused even with the right password', async () => {
+    const other = await browser.newContext();
+    const p = await other.newPage();
+    const attempt = async (password: string) => {
+      await p.goto(`${fleet.s.url}/admin/login`);
+      await p.fill('input[name=email]', EMAIL);
+      await p.fill('input[name=password]', password);
+      const [res] = await Promise.all([p.waitForNavigation(), p.click('button[type=submit]')]);
+      return res?.status();
+    };
+    for (let i = 0; i < 5; i++) expect(await attempt('wrong')).toBe(401);
+    expect(await attempt(PASSWORD)).toBe(429);
+    expect(await p.locator('.error').textContent()).toContain('Too many failed sign-ins');
+    fleet.s.clock.advance(16 * 60_000);
+    await attempt(PASSWORD);
+    expect(new URL(p.url()).pathname).toBe('/admin');
+    await other.close();
+  });
+});
