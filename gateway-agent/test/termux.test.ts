@@ -43,9 +43,9 @@ function request(overrides: Partial<SendRequest> = {}): SendRequest {
 function driver(extra: Parameters<typeof createTermuxDriver>[0] = {}) {
   return createTermuxDriver({
     env: standins.env,
-    sendTimeoutMs: 1500,
-    listTimeoutMs: 1500,
-    telemetryTimeoutMs: 1000,
+    sendTimeoutMs: 5000,
+    listTimeoutMs: 5000,
+    telemetryTimeoutMs: 5000,
     confirmPollMs: 20,
     ...extra,
   });
@@ -143,12 +143,12 @@ describe('termux driver against executable Termux:API stand-ins', () => {
   });
 
   it('a hanging termux-sms-send times out as reachedEngine maybe; lookup then finds it in the sent box', async () => {
-    const d = driver({ sendTimeoutMs: 400 });
+    const d = driver({ sendTimeoutMs: 1200 });
     standins.set('termux-sms-send', { hangAfterSend: true });
     const req = request();
     const started = Date.now();
     const error = await d.send(req).catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(Date.now() - started).toBeLessThan(3000);
     expect(error).toBeInstanceOf(SendError);
     expect(error).toMatchObject({ code: 'ENGINE_TIMEOUT', reachedEngine: 'maybe' });
     expect(await d.lookup(req.id)).toMatchObject({ known: true, state: 'sent' });
@@ -216,7 +216,7 @@ describe('termux driver against executable Termux:API stand-ins', () => {
   });
 
   it('health fails when termux-sms-list hangs, and lookups cannot tell', async () => {
-    const d = driver({ listTimeoutMs: 300 });
+    const d = driver({ listTimeoutMs: 800 });
     const req = request();
     await d.send(req);
     standins.set('termux-sms-list', { mode: 'hang' });
@@ -253,8 +253,8 @@ describe('telemetry from Termux:API stand-ins', () => {
       },
     });
     const started = Date.now();
-    const report = await readTermuxTelemetryReport({ env: standins.env, timeoutMs: 500 });
-    expect(Date.now() - started).toBeLessThan(1500);
+    const report = await readTermuxTelemetryReport({ env: standins.env, timeoutMs: 1200 });
+    expect(Date.now() - started).toBeLessThan(3000);
     expect(report.telemetry).toEqual({
       network: { type: 'cellular', connected: true },
       sims: [{ slot: 0, carrier: 'T-Mobile', mccMnc: '310260', signalDbm: null, signalLevel: null }],
