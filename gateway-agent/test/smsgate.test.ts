@@ -55,6 +55,7 @@ describe('smsgate driver against the SMSGate Local API stand-in', () => {
       username: fake.username,
       password: fake.password,
       webhookSigningKey: fake.signingKey,
+      listenPort: 0,
       requestTimeoutMs: 500,
       registerRetryMs: 50,
       log: (level, message, fields) => logs.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`),
@@ -355,6 +356,7 @@ describe('smsgate driver against the SMSGate Local API stand-in', () => {
       username: fake.username,
       password: fake.password,
       webhookSigningKey: fake.signingKey,
+      listenPort: 0,
       registerRetryMs: 30,
       requestTimeoutMs: 300,
     });

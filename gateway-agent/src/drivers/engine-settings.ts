@@ -3,7 +3,7 @@
  * a clear message for each missing or wrong setting (shown by `run` and `doctor`).
  *
  * smsgate: { "baseUrl"?: "http://127.0.0.1:8080", "username": "sms", "password": "...",
- *            "webhookSigningKey": "...", "listenPort"?: 0, "withDeliveryReport"?: true,
+ *            "webhookSigningKey": "...", "listenPort"?: 18080, "withDeliveryReport"?: true,
  *            "requestTimeoutMs"?: 10000, "telemetry"?: "auto" | "termux" | "none" }
  * termux:  { "sendTimeoutMs"?: 20000, "confirmPollMs"?: 2000, "confirmTimeoutMs"?: 600000 }
  */

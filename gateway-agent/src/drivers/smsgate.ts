@@ -54,7 +54,11 @@ export interface SmsGateDriverOptions {
   password: string;
   /** Settings -> Webhooks -> Signing Key in the app; webhooks not signed with it are refused. */
   webhookSigningKey: string;
-  /** Where the driver's webhook listener binds; default 127.0.0.1 and a free port (0). */
+  /**
+   * Where the driver's webhook listener binds; default 127.0.0.1:18080. Keep the port fixed: the app
+   * retries an unanswered webhook to the URL it had (10 s, 20 s, 40 s... for about 2 days), so a webhook
+   * sent while the agent restarts still arrives. 0 picks a free port (tests).
+   */
   listenHost?: string;
   listenPort?: number;
   /** Path of the listener; default /smsgate/webhook. */
@@ -91,6 +95,8 @@ export const SMSGATE_SEND_ERRORS = {
   ENGINE_REJECTED: { retryable: false },
   EXPIRED: { retryable: false },
 } as const;
+
+export const DEFAULT_LISTEN_PORT = 18080;
 
 /** Connection errors that happen before a request can have reached the app. */
 const NEVER_CONNECTED = new Set([
@@ -249,7 +255,7 @@ export function createSmsGateDriver(options: SmsGateDriverOptions): Driver & {
     server = srv;
     return new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
-      srv.listen(options.listenPort ?? 0, listenHost, () => {
+      srv.listen(options.listenPort ?? DEFAULT_LISTEN_PORT, listenHost, () => {
         srv.off('error', reject);
         const { port } = srv.address() as AddressInfo;
         const host = listenHost.includes(':') ? `[${listenHost}]` : listenHost;
