@@ -7,9 +7,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultComponentsQueries, insertWorkspaceQuery } from '@lifeline/db';
+import { defaultComponentsQueries, devicesForObservation, insertWorkspaceQuery } from '@lifeline/db';
 import { ManualClock } from '@lifeline/monitor/clock';
 import { startNodeServer } from '@lifeline/monitor/server';
+import { observedPerBucket } from '../../monitor/src/domain/observed.ts';
+import { workspaceObservedMs } from '../../monitor/src/reliability/observed-time.ts';
 import { createApiKey } from '../../monitor/src/routes/api-keys.ts';
 import type { Bench, Check } from './harness.ts';
 
@@ -54,6 +56,7 @@ export const reliabilityBench: Bench = {
     try {
       const fleets = quick ? [100, 1_000] : [100, 10_000];
       const keys: Record<number, string> = {};
+      const workspaceIds: Record<number, string> = {};
       const seedStart = performance.now();
       for (const size of fleets) {
         const ws = insertWorkspaceQuery(db, {
@@ -64,6 +67,7 @@ export const reliabilityBench: Bench = {
         const key = await createApiKey(db, { workspaceId: ws.row.id, name: 'bench', now });
         await db.batch([ws.query, key.query, ...defaultComponentsQueries(db, ws.row.id, now)]);
         keys[size] = key.key;
+        workspaceIds[size] = ws.row.id;
         await seed(client, ws.row.id, size, now, quick);
       }
       log(
@@ -100,6 +104,18 @@ export const reliabilityBench: Bench = {
       const small = fleets[0]!;
       const growth = results[big]!.summary.p50 / results[small]!.summary.p50;
       log(`  summary cost at ${big} / at ${small} devices: ${growth.toFixed(2)}x`);
+      // The figures are exact: the observation steps give what summing over every device gives.
+      const wsId = workspaceIds[big]!;
+      const days90 = Array.from({ length: 90 }, (_, i) => Math.floor(now / DAY) * DAY - (89 - i) * DAY);
+      const fromSteps = await workspaceObservedMs(
+        db,
+        wsId,
+        days90.map((d) => ({ from: d, to: d + DAY })),
+        [],
+        now,
+      );
+      const perDevice = observedPerBucket(await devicesForObservation(db, wsId), now, days90, DAY);
+      const exact = fromSteps.every((v, i) => v === perDevice[i]);
       const checks: Check[] = [
         {
           name: 'summary p50 < 50 ms',
@@ -112,6 +128,13 @@ export const reliabilityBench: Bench = {
           detail: `${results[big]!.series.p50.toFixed(1)} ms`,
         },
         { name: 'barely grows (< 3x from 100 devices)', passed: growth < 3, detail: `${growth.toFixed(2)}x` },
+        {
+          name: `observed time per day equals the per-device sum (${big} devices, 90 days)`,
+          passed: exact,
+          detail: exact
+            ? 'equal'
+            : `first difference on day ${fromSteps.findIndex((v, i) => v !== perDevice[i])}`,
+        },
       ];
       for (const c of checks) log(`  ${c.passed ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}`);
       return { name: 'reliability', checks };
@@ -125,9 +148,11 @@ export const reliabilityBench: Bench = {
 const silent = { info() {}, warn() {}, error() {} };
 
 /**
- * Devices enrolled a year ago and a year of rollups, generated in SQLite itself (recursive CTEs): per
- * workspace and per carrier at day, hour (35 days) and minute (8 days) granularity, and per device at day
- * granularity (the rows a fleet this size really accumulates).
+ * A year of a fleet and its rollups, generated in SQLite itself (recursive CTEs): devices enrolled over the
+ * first month of the year, one in ten paused for a day at some point since, one in fifty revoked; their
+ * observation steps come from the same triggers as in production. Rollups per workspace and per carrier at
+ * day, hour (35 days) and minute (8 days) granularity, and per device at day granularity (the rows a fleet
+ * this size really accumulates).
  */
 async function seed(
   client: { execute(sql: string | { sql: string; args: unknown[] }): Promise<unknown> },
@@ -138,11 +163,23 @@ async function seed(
 ) {
   const exec = (sql: string, args: unknown[] = []) => client.execute({ sql, args });
   const enrolled = now - 365 * DAY;
+  // In time order, as production writes them (a change written before later ones costs an update of each).
   await exec(
     `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
      INSERT INTO devices (id, workspace_id, name, token_hash, enrolled_at, heartbeat_interval_ms, last_heartbeat_at)
-     SELECT ? || '_d' || i, ?, 'phone ' || i, ? || '_h' || i, ?, 30000, ? FROM n`,
-    [size, workspaceId, workspaceId, workspaceId, enrolled, now - 10_000],
+     SELECT ? || '_d' || i, ?, 'phone ' || i, ? || '_h' || i, ? + i * ? / ?, 30000, ? FROM n`,
+    [size, workspaceId, workspaceId, workspaceId, enrolled, 30 * DAY, size, now - 10_000],
+  );
+  await exec(
+    `WITH RECURSIVE n(i) AS (SELECT 10 UNION ALL SELECT i + 10 FROM n WHERE i + 10 <= ?)
+     INSERT INTO device_pauses (device_id, workspace_id, paused_at, resumed_at)
+     SELECT ? || '_d' || i, ?, ? + i * ? / ?, ? + i * ? / ? + ? FROM n`,
+    [size, workspaceId, workspaceId, now - 300 * DAY, 290 * DAY, size, now - 300 * DAY, 290 * DAY, size, DAY],
+  );
+  await exec(
+    `UPDATE devices SET status = 'revoked', revoked_at = ? + CAST(substr(id, length(?) + 3) AS INTEGER) * ? / ?
+     WHERE workspace_id = ? AND CAST(substr(id, length(?) + 3) AS INTEGER) % 50 = 7`,
+    [now - 200 * DAY, workspaceId, 190 * DAY, size, workspaceId, workspaceId],
   );
   const dayStart = Math.floor(now / DAY) * DAY;
   const scopes = [

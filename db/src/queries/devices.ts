@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { type Device, devices, enrollmentCodes } from '../schema/index.ts';
+import { type Device, devicePauses, devices, enrollmentCodes } from '../schema/index.ts';
 
 export interface NewDeviceInput {
   id: string;
@@ -74,6 +74,15 @@ export type DevicePatch = Partial<
   >
 >;
 
+/** Updates a non-revoked device of this workspace, returning the new row (none when there is no such device). */
+export function updateDeviceQuery(db: Db, workspaceId: string, id: string, patch: DevicePatch) {
+  return db
+    .update(devices)
+    .set(patch)
+    .where(and(eq(devices.workspaceId, workspaceId), eq(devices.id, id), ne(devices.status, 'revoked')))
+    .returning();
+}
+
 /** Updates a non-revoked device of this workspace; returns the new row, or undefined when there is none. */
 export async function updateDevice(
   db: Db,
@@ -81,9 +90,28 @@ export async function updateDevice(
   id: string,
   patch: DevicePatch,
 ): Promise<Device | undefined> {
+  const [row] = await updateDeviceQuery(db, workspaceId, id, patch);
+  return row;
+}
+
+/**
+ * Revokes a device of this workspace unless it is revoked already; returns the new row, or undefined. The
+ * revocation never predates the device's enrolment or its last pause or resume, so its history stays in
+ * order (observed time, and its `observation_steps`, rely on that).
+ */
+export async function revokeDevice(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  now: number,
+): Promise<Device | undefined> {
   const [row] = await db
     .update(devices)
-    .set(patch)
+    .set({
+      status: 'revoked',
+      revokedAt: sql`MAX(${now}, ${devices.enrolledAt}, COALESCE((
+        SELECT MAX(COALESCE(p.resumed_at, p.paused_at)) FROM ${devicePauses} p WHERE p.device_id = ${devices.id}), 0))`,
+    })
     .where(and(eq(devices.workspaceId, workspaceId), eq(devices.id, id), ne(devices.status, 'revoked')))
     .returning();
   return row;

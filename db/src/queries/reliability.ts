@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
 import {
@@ -7,6 +7,7 @@ import {
   devicePauses,
   devices,
   maintenances,
+  observationSteps,
   type Slo,
   slos,
 } from '../schema/index.ts';
@@ -33,17 +34,64 @@ export async function devicesForObservation(db: Db, workspaceId: string, deviceI
   return rows.map((r) => ({ ...r, pauses: byDevice.get(r.id) ?? [] }));
 }
 
+/**
+ * Records a pause of a device that is paused (its row says so) and has no open pause: run in the same batch
+ * as the update that paused it, so the pause and the device agree whatever else runs concurrently. The
+ * pause never starts before the device's enrolment or its previous resume, so a device's history stays in
+ * order (observed time, and its `observation_steps`, rely on that).
+ */
 export function startPauseQuery(db: Db, input: { deviceId: string; workspaceId: string; at: number }) {
-  return db
-    .insert(devicePauses)
-    .values({ deviceId: input.deviceId, workspaceId: input.workspaceId, pausedAt: input.at });
+  return db.run(sql`
+    INSERT INTO ${devicePauses} (device_id, workspace_id, paused_at)
+    SELECT d.id, d.workspace_id, MAX(${input.at}, d.enrolled_at, COALESCE(
+      (SELECT MAX(p.resumed_at) FROM ${devicePauses} p WHERE p.device_id = d.id), d.enrolled_at))
+    FROM ${devices} d
+    WHERE d.id = ${input.deviceId} AND d.workspace_id = ${input.workspaceId}
+      AND d.status = 'paused' AND d.revoked_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM ${devicePauses} p WHERE p.device_id = d.id AND p.resumed_at IS NULL)`);
 }
 
-export function endPauseQuery(db: Db, input: { deviceId: string; at: number }) {
-  return db
-    .update(devicePauses)
-    .set({ resumedAt: input.at })
-    .where(and(eq(devicePauses.deviceId, input.deviceId), isNull(devicePauses.resumedAt)));
+/**
+ * Ends the open pause of a device that is active again (run in the same batch as the update that resumed
+ * it); never before the pause began.
+ */
+export function endPauseQuery(db: Db, input: { deviceId: string; workspaceId: string; at: number }) {
+  return db.run(sql`
+    UPDATE ${devicePauses} SET resumed_at = MAX(${input.at}, paused_at)
+    WHERE device_id = ${input.deviceId} AND workspace_id = ${input.workspaceId} AND resumed_at IS NULL
+      AND EXISTS (
+        SELECT 1 FROM ${devices} d
+        WHERE d.id = ${input.deviceId} AND d.status = 'active' AND d.revoked_at IS NULL
+      )`);
+}
+
+/** Device-milliseconds a workspace observed before `t` (its steps' running integral at t). */
+const observedBefore = (workspaceId: string, t: SQL) => sql`COALESCE((
+  SELECT s.observed_ms + s.devices * (${t} - s.at) FROM ${observationSteps} s
+  WHERE s.workspace_id = ${workspaceId} AND s.at <= ${t}
+  ORDER BY s.at DESC, s.id DESC LIMIT 1), 0)`;
+
+/**
+ * Device-time observed in a workspace over each span [from, to): the sum over its devices of the time each
+ * was enrolled, not revoked and not paused, exactly. Two index seeks per span, whatever the fleet size, in
+ * one statement (the spans travel as one JSON parameter). Spans are taken as given: clip them to `now`.
+ */
+export async function observedMsBetween(
+  db: Db,
+  workspaceId: string,
+  spans: readonly { from: number; to: number }[],
+): Promise<number[]> {
+  const out = spans.map(() => 0);
+  const live = spans.flatMap((s, i) => (s.to > s.from ? [[i, s.from, s.to]] : []));
+  if (live.length === 0) return out;
+  const from = sql.raw("json_extract(j.value, '$[1]')");
+  const to = sql.raw("json_extract(j.value, '$[2]')");
+  const rows = await db.all<{ i: number; ms: number }>(sql`
+    SELECT json_extract(j.value, '$[0]') AS i,
+      ${observedBefore(workspaceId, to)} - ${observedBefore(workspaceId, from)} AS ms
+    FROM json_each(${JSON.stringify(live)}) j`);
+  for (const r of rows) out[r.i] = r.ms;
+  return out;
 }
 
 export function listSlos(db: Db, workspaceId: string): Promise<Slo[]> {

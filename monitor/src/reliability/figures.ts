@@ -11,6 +11,7 @@ import { decomposeRange, type Interval } from '../domain/buckets.ts';
 import { observedPerBucket } from '../domain/observed.ts';
 import { ratio } from '../domain/uptime.ts';
 import { clip, excludedIntervals } from './exclusions.ts';
+import { workspaceObservedMs } from './observed-time.ts';
 import { alignToRetention } from './retention.ts';
 
 export interface Range {
@@ -64,9 +65,32 @@ function toCounts(values: number[] | undefined): DeliveryCounts {
 }
 
 /**
+ * Observed time per range, maintenance left out: for a workspace from its observation steps (cost
+ * independent of the fleet size), for one device from its enrolment, revocation and pauses.
+ */
+async function observedByRange(
+  db: Db,
+  input: { workspaceId: string; deviceId?: string; now: number },
+  ranges: Range[],
+  excluded: Interval[],
+): Promise<number[]> {
+  if (!input.deviceId) return workspaceObservedMs(db, input.workspaceId, ranges, excluded, input.now);
+  // Maintenance is unobserved time for every device, like a pause.
+  const maintenance = excluded.map((i) => ({ pausedAt: i.start, resumedAt: i.end }));
+  const devices = (await devicesForObservation(db, input.workspaceId, input.deviceId)).map((d) => ({
+    ...d,
+    pauses: [...d.pauses, ...maintenance],
+  }));
+  return ranges.map((r) =>
+    r.to <= r.from ? 0 : (observedPerBucket(devices, input.now, [r.from], r.to - r.from)[0] ?? 0),
+  );
+}
+
+/**
  * Device connectivity uptime (Layer 2) over several ranges at once: online time from the rollups, observed
  * time from enrolment, revocation and pauses, maintenance left out of both; for a workspace,
- * device-time-weighted (summed over its devices). One rollup query and one device query for all ranges.
+ * device-time-weighted (summed over its devices). One rollup query and one observed-time query for all
+ * ranges.
  */
 export async function deviceUptimes(
   db: Db,
@@ -77,23 +101,19 @@ export async function deviceUptimes(
   if (!span) return ranges.map(() => ({ onlineMs: 0, observedMs: 0, uptime: null }));
   const key = input.deviceId ? scopeKeys.device(input.deviceId) : scopeKeys.workspace(input.workspaceId);
   const excluded = (await excludedIntervals(db, input.workspaceId, span.from, span.to)).devices;
-  const sums = (
-    await sumRollupsByRange(
+  const [rollups, observed] = await Promise.all([
+    sumRollupsByRange(
       db,
       'uptime',
       [key],
       ranges.map((r) => signedParts(r, excluded)),
-    )
-  ).get(key);
-  // Maintenance is unobserved time for every device, like a pause.
-  const maintenance = excluded.map((i) => ({ pausedAt: i.start, resumedAt: i.end }));
-  const devices = (await devicesForObservation(db, input.workspaceId, input.deviceId)).map((d) => ({
-    ...d,
-    pauses: [...d.pauses, ...maintenance],
-  }));
+    ),
+    observedByRange(db, input, ranges, excluded),
+  ]);
+  const sums = rollups.get(key);
   return ranges.map((r, i) => {
     if (r.to <= r.from) return { onlineMs: 0, observedMs: 0, uptime: null };
-    const [observedMs = 0] = observedPerBucket(devices, input.now, [r.from], r.to - r.from);
+    const observedMs = observed[i] ?? 0;
     // Coverage vouches a little into the future (2.5 intervals); never count more online time than observed.
     const onlineMs = Math.min(sums?.[i]?.[0] ?? 0, observedMs);
     return { onlineMs, observedMs, uptime: ratio(onlineMs, observedMs) };

@@ -4,6 +4,7 @@ import { bucketStartOf, GRANULARITY_MS } from '../domain/buckets.ts';
 import { observedPerBucket } from '../domain/observed.ts';
 import { ratio } from '../domain/uptime.ts';
 import { deliveryRates } from './figures.ts';
+import { workspaceObservedMs } from './observed-time.ts';
 
 export const MAX_POINTS = 2_000;
 
@@ -32,8 +33,15 @@ export async function reliabilitySeries(db: Db, req: SeriesRequest) {
     const online = new Map(
       (await uptimeSeries(db, key, req.bucket, first, end)).map((r) => [r.bucketStart, r.onlineMs]),
     );
-    const devices = await devicesForObservation(db, req.workspaceId, deviceId);
-    const observed = observedPerBucket(devices, req.now, starts, size);
+    const observed = deviceId
+      ? observedPerBucket(await devicesForObservation(db, req.workspaceId, deviceId), req.now, starts, size)
+      : await workspaceObservedMs(
+          db,
+          req.workspaceId,
+          starts.map((start) => ({ from: start, to: start + size })),
+          [],
+          req.now,
+        );
     return starts.map((start, i) => {
       const total = observed[i]!;
       const good = Math.min(online.get(start) ?? 0, total);

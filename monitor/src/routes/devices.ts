@@ -1,6 +1,13 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { DevicePatch } from '@lifeline/db';
-import { endPauseQuery, findDevice, listDevices, startPauseQuery, updateDevice } from '@lifeline/db';
+import {
+  endPauseQuery,
+  findDevice,
+  listDevices,
+  revokeDevice,
+  startPauseQuery,
+  updateDeviceQuery,
+} from '@lifeline/db';
 import {
   deviceIdParam,
   deviceListQuery,
@@ -120,15 +127,17 @@ export const devicesRoutes = new OpenAPIHono<AppEnv>()
     if (body.paused === true) Object.assign(patch, { status: 'paused', pausedAt: now });
     if (body.paused === false) Object.assign(patch, { status: 'active', pausedAt: null });
     const workspaceId = c.var.admin.workspaceId;
-    const before = await findDevice(db, workspaceId, id);
-    const device = await updateDevice(db, workspaceId, id, patch);
-    if (!device || !before) throw notFound(id);
-    // Paused time is left out of observed time: keep the history of pauses.
-    if (before.status === 'active' && device.status === 'paused') {
-      await startPauseQuery(db, { deviceId: id, workspaceId, at: now });
-    } else if (before.status === 'paused' && device.status === 'active') {
-      await endPauseQuery(db, { deviceId: id, at: now });
-    }
+    // Paused time is left out of observed time: the pause history is written in the same batch as the
+    // device, and only for a transition that really happened.
+    const update = updateDeviceQuery(db, workspaceId, id, patch);
+    const pause = { deviceId: id, workspaceId, at: now };
+    const [[device]] =
+      body.paused === true
+        ? await db.batch([update, startPauseQuery(db, pause)])
+        : body.paused === false
+          ? await db.batch([update, endPauseQuery(db, pause)])
+          : [await update];
+    if (!device) throw notFound(id);
     authCache.clear();
     const [view] = await deviceViews(db, [device], now);
     return c.json(view!, 200);
@@ -137,7 +146,7 @@ export const devicesRoutes = new OpenAPIHono<AppEnv>()
     const { db, clock, authCache } = c.var.deps;
     const { id } = c.req.valid('param');
     const now = clock.now();
-    const device = await updateDevice(db, c.var.admin.workspaceId, id, { status: 'revoked', revokedAt: now });
+    const device = await revokeDevice(db, c.var.admin.workspaceId, id, now);
     if (!device) throw notFound(id);
     authCache.clear();
     const [view] = await deviceViews(db, [device], now);
