@@ -11,6 +11,9 @@ import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
  * Written only by SQLite triggers (migration 0003), in the statement that records the event in `devices` or
  * `device_pauses`, so the steps can never disagree with those tables; the triggers also keep the running
  * sums right when a change lands before later ones. Not written by the application.
+ *
+ * Drizzle does not know about triggers: a migration that rebuilds `devices` or `device_pauses` (drizzle-kit's
+ * copy-and-rename for some column changes) drops them and must create them again; a test checks they exist.
  */
 export const observationSteps = sqliteTable(
   'observation_steps',
