@@ -168,7 +168,16 @@ describe('termux driver against executable Termux:API stand-ins', () => {
       code: 'ENGINE_UNREACHABLE',
       reachedEngine: false,
     });
-    expect((await d.health()).status).toBe('fail');
+    const health = await d.health();
+    expect(health.status).toBe('fail');
+    expect(health.checks['termux-sms-send']?.status).toBe('fail');
+    expect(health.checks['termux-api']?.detail).toContain('not installed');
+  });
+
+  it('health passes with Termux:API answering', async () => {
+    const health = await driver().health();
+    expect(health.status).toBe('pass');
+    expect(Object.keys(health.checks).sort()).toEqual(['confirmations', 'termux-api', 'termux-sms-send']);
   });
 
   it('refuses recipients that are not plain numbers (no option or multi-recipient injection)', async () => {

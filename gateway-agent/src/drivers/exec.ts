@@ -4,6 +4,8 @@
  * and message text).
  */
 import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 export interface RunOptions {
   /** Written to the child's stdin, then stdin is closed. Without it stdin is closed at once. */
@@ -105,3 +107,17 @@ export const runCommand: Runner = (command, args, options) =>
       finish(() => resolve({ code, signal, stdout, stderr }));
     });
   });
+
+/** Whether `command` is an executable file in one of PATH's directories (what a spawn would find). */
+export function onPath(command: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      // not here
+    }
+  }
+  return false;
+}

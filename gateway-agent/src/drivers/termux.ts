@@ -22,7 +22,7 @@ import {
   type SendRequest,
   type Telemetry,
 } from './driver.ts';
-import { RunError, type Runner, type RunOptions, runCommand } from './exec.ts';
+import { onPath, RunError, type Runner, type RunOptions, runCommand } from './exec.ts';
 import type { DriverLog } from './smsgate.ts';
 import { findOutgoing, isSafeRecipient, parseSmsList, type SmsRow, smsSendArgs } from './termux-sms.ts';
 import { readTermuxTelemetry } from './termux-telemetry.ts';
@@ -293,6 +293,9 @@ export function createTermuxDriver(options: TermuxDriverOptions = {}): Driver & 
       } catch (error) {
         checks['termux-api'] = { status: 'fail', detail: `termux-sms-list: ${errorKind(error)}` };
       }
+      checks['termux-sms-send'] = onPath('termux-sms-send', options.env ?? process.env)
+        ? { status: 'pass' }
+        : { status: 'fail', detail: 'termux-sms-send not found on PATH (pkg install termux-api)' };
       const waiting = [...outgoing.values()].filter((o) => o.watching).length;
       checks.confirmations = {
         status: unconfirmed > 0 ? 'warn' : 'pass',
