@@ -1,7 +1,15 @@
-// The alerts package's public face. Pure rule logic today; the outbox, channels and dispatcher join it.
+// The alerts package's public face: rule logic, the engine that applies evaluations and delivers the
+// outbox, and the channels.
+export * from './channels/email.ts';
+export * from './channels/result.ts';
+export * from './channels/web-push.ts';
+export * from './channels/webhook.ts';
 export * from './domain/grouping.ts';
 export * from './domain/lifecycle.ts';
+export * from './domain/retry.ts';
 export * from './domain/rules.ts';
 export * from './domain/subscriptions.ts';
 export * from './domain/suppression.ts';
 export * from './domain/threshold.ts';
+export * from './engine/apply.ts';
+export * from './engine/dispatch.ts';

@@ -1,6 +1,7 @@
 export { type CreateDbOptions, createDb, type Database, type Db, DEFAULT_DATABASE_URL } from './client.ts';
 export { newId } from './ids.ts';
 export * from './queries/admin-auth.ts';
+export * from './queries/alerts.ts';
 export * from './queries/api-keys.ts';
 export * from './queries/devices.ts';
 export * from './queries/enrollment-codes.ts';

@@ -1,4 +1,11 @@
-import { countWorkspaces, type Db, defaultComponentsQueries, insertWorkspaceQuery } from '@lifeline/db';
+import {
+  countWorkspaces,
+  type Db,
+  defaultComponentsQueries,
+  insertAlertRulesQuery,
+  insertWorkspaceQuery,
+} from '@lifeline/db';
+import { defaultAlertRuleRows } from './alerting/evaluate.ts';
 import { createApiKey } from './routes/api-keys.ts';
 import { createEnrollmentCode } from './services/enrollment.ts';
 
@@ -17,7 +24,12 @@ export async function bootstrapFirstRun(db: Db, now: number): Promise<FirstRunCr
   if ((await countWorkspaces(db)) > 0) return null;
   const ws = insertWorkspaceQuery(db, { slug: 'default', name: 'My workspace', now });
   const key = await createApiKey(db, { workspaceId: ws.row.id, name: 'First-run admin key', now });
-  await db.batch([ws.query, key.query, ...defaultComponentsQueries(db, ws.row.id, now)]);
+  await db.batch([
+    ws.query,
+    key.query,
+    ...defaultComponentsQueries(db, ws.row.id, now),
+    insertAlertRulesQuery(db, defaultAlertRuleRows(ws.row.id, now)),
+  ]);
   const code = await createEnrollmentCode(db, {
     workspaceId: ws.row.id,
     deviceName: null,

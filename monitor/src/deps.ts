@@ -1,4 +1,5 @@
 import type { Db } from '@lifeline/db';
+import type { AlertChannels } from './alerting/channels.ts';
 import type { Clock } from './clock.ts';
 import type { AuthCache } from './http/auth-cache.ts';
 import type { Writer } from './ingest/group-commit.ts';
@@ -23,4 +24,6 @@ export interface Deps {
    * that need it answer 503 and webhooks are not dispatched.
    */
   secretBox: SecretBox | null;
+  /** Where alert notifications go; null where none can be sent (alerts are still evaluated and recorded). */
+  alerts: AlertChannels | null;
 }

@@ -34,8 +34,8 @@ export async function edgeBootstrapSql(now: number): Promise<EdgeBootstrap> {
   const workspaceOf = `FROM workspaces WHERE slug = 'default'`;
   const sql = [
     `INSERT INTO workspaces (id, slug, name, heartbeat_interval_ms, created_at) VALUES (${q(newId('ws', now))}, 'default', 'My workspace', 30000, ${now}) ON CONFLICT (slug) DO NOTHING;`,
-    `INSERT INTO api_keys (id, workspace_id, name, scope, token_hash, prefix, created_at) SELECT ${q(newId('key', now))}, id, 'Edge bootstrap admin key', 'admin', ${q(await sha256Hex(apiKey))}, ${q(apiKey.slice(0, 13))}, ${now} ${workspaceOf};`,
-    `INSERT INTO enrollment_codes (id, workspace_id, code_hash, device_name, created_at, expires_at) SELECT ${q(newId('enr', now))}, id, ${q(await sha256Hex(normalizeEnrollmentCode(enrollmentCode)))}, NULL, ${now}, ${expiresAt} ${workspaceOf};`,
+    `INSERT INTO api_keys (id, workspace_id, name, scope, token_hash, prefix, created_at) SELECT ${q(newId('key', now))}, id, 'Edge bootstrap admin key', 'admin', ${q(sha256Hex(apiKey))}, ${q(apiKey.slice(0, 13))}, ${now} ${workspaceOf};`,
+    `INSERT INTO enrollment_codes (id, workspace_id, code_hash, device_name, created_at, expires_at) SELECT ${q(newId('enr', now))}, id, ${q(sha256Hex(normalizeEnrollmentCode(enrollmentCode)))}, NULL, ${now}, ${expiresAt} ${workspaceOf};`,
   ].join('\n');
   return { sql, apiKey, enrollmentCode, enrollmentCodeExpiresAt: expiresAt };
 }

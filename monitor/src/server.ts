@@ -6,6 +6,8 @@ import { getRequestListener } from '@hono/node-server';
 import { createDb } from '@lifeline/db';
 import { migrateDb } from '@lifeline/db/migrate';
 import { webhooks } from '@lifeline/db/schema';
+import { createAlertChannels } from './alerting/channels.ts';
+import { ensureDefaultAlertRulesEverywhere } from './alerting/evaluate.ts';
 import { createApp } from './app.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { ConfigError } from './config.ts';
@@ -34,6 +36,14 @@ export interface NodeServerOptions {
    * sources changed. `npm start` does; the API's own tests do not need it.
    */
   site?: boolean;
+  /** Alert delivery settings; see `alerting/channels.ts`. */
+  alerts?: {
+    resendApiKey?: string;
+    emailFrom?: string;
+    /** Default: `mail.log` beside a file database (used when there is no Resend key). */
+    mailLogPath?: string | null;
+    vapidSubject?: string;
+  };
 }
 
 export interface NodeServer {
@@ -62,7 +72,21 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     notifier: new WorkNotifier(),
     publicUrl: options.publicUrl ?? '',
     secretBox: secrets.box,
+    alerts: null,
   };
+  deps.alerts = await createAlertChannels({
+    db,
+    secretBox: secrets.box,
+    now: clock.now(),
+    vapidSubject: options.alerts?.vapidSubject ?? defaultVapidSubject(options.publicUrl),
+    resendApiKey: options.alerts?.resendApiKey,
+    emailFrom: options.alerts?.emailFrom ?? 'Lifeline <alerts@lifeline.invalid>',
+    mailLogPath:
+      options.alerts?.mailLogPath === undefined
+        ? besideFileDatabase(options.databaseUrl, 'mail.log')
+        : options.alerts.mailLogPath,
+  });
+  await ensureDefaultAlertRulesEverywhere(db, clock.now());
   if (secrets.createdKeyFile && (await db.$count(webhooks)) > 0) {
     deps.logger.warn(
       'secrets.key was missing, so a new one was made: existing webhook signing secrets cannot be opened until each webhook rotates its secret',
@@ -105,6 +129,19 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
  * `secrets.key` file beside it (created on first start, mode 0600; back it up with the database); a remote
  * database needs `SECRETS_KEY`, since a key on one machine's disk would not be there on the next.
  */
+/** A file next to a `file:` database (null for memory or remote databases). */
+export function besideFileDatabase(databaseUrl: string, name: string): string | null {
+  if (!databaseUrl.startsWith('file:')) return null;
+  const path = databaseUrl.slice('file:'.length).split('?')[0] ?? '';
+  if (!path || path === ':memory:') return null;
+  return join(dirname(path), name);
+}
+
+/** Push services want a contact: the public URL when it is https, else a placeholder mailbox. */
+function defaultVapidSubject(publicUrl: string | undefined): string {
+  return publicUrl?.startsWith('https://') ? publicUrl : 'mailto:alerts@lifeline.invalid';
+}
+
 async function nodeSecretBox(
   databaseUrl: string,
   secretsKey: string | undefined,

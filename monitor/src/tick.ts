@@ -1,4 +1,10 @@
+import {
+  type DispatchReport as AlertDispatchReport,
+  type AppliedTransition,
+  dispatchNotifications,
+} from '@lifeline/alerts';
 import { listActiveDevices, recordLivenessQuery } from '@lifeline/db';
+import { evaluateAlerts } from './alerting/evaluate.ts';
 import type { Deps } from './deps.ts';
 import { livenessAt } from './domain/liveness.ts';
 import { type SweepReport, sweepMessages } from './pipeline/sweeps.ts';
@@ -10,17 +16,19 @@ export interface TickReport {
   messages: SweepReport;
   /** Webhook deliveries of this tick (all zero without a secret box). */
   webhooks: DispatchReport;
+  /** Alert transitions of this tick, and the notifications it delivered. */
+  alerts: { transitions: AppliedTransition[]; dispatch: AlertDispatchReport | null };
 }
 
 /**
  * The periodic work, the same on Node (cron, every few seconds) and Workers (Cron Triggers, every minute):
  * records device liveness transitions, then gives message states their deadlines (lapsed leases and
  * offline devices' messages back to the queue, TTL expiry, honest unknowns), then delivers due webhooks
- * from the outbox (`webhooks/dispatcher.ts`), and about once an hour prunes what is past retention. Later
- * stages add probes and alerts.
+ * from the outbox (`webhooks/dispatcher.ts`), evaluates the alert rules and delivers due notifications
+ * (`alerting/`), and about once an hour prunes what is past retention. Later stages add probes.
  */
 export async function tick(
-  deps: Pick<Deps, 'db'> & Partial<Pick<Deps, 'notifier' | 'secretBox' | 'logger'>>,
+  deps: Pick<Deps, 'db'> & Partial<Pick<Deps, 'notifier' | 'secretBox' | 'logger' | 'alerts' | 'publicUrl'>>,
   now: number,
 ): Promise<TickReport> {
   const { db } = deps;
@@ -47,6 +55,25 @@ export async function tick(
   const webhooks = deps.secretBox
     ? await dispatchWebhooks({ db, secretBox: deps.secretBox, logger: deps.logger }, now)
     : { delivered: 0, failed: 0, dead: 0 };
+  const transitions = await evaluateAlerts(db, now);
+  const dispatch = deps.alerts
+    ? await dispatchAlerts(deps as Pick<Deps, 'db' | 'alerts' | 'publicUrl'>, now)
+    : null;
   await pruneIfDue(db, now);
-  return { livenessChanges: changes, messages, webhooks };
+  return { livenessChanges: changes, messages, webhooks, alerts: { transitions, dispatch } };
+}
+
+/** Delivers due alert notifications (also run on its own when a group waiting for companions is ready). */
+export function dispatchAlerts(deps: Pick<Deps, 'db' | 'alerts' | 'publicUrl'>, now: number) {
+  const channels = deps.alerts!;
+  return dispatchNotifications(
+    {
+      db: deps.db,
+      webPush: channels.webPush,
+      email: channels.email,
+      openSecret: channels.openSecret,
+      publicUrl: deps.publicUrl ?? '',
+    },
+    now,
+  );
 }

@@ -72,6 +72,9 @@ async function buildIsolate(env: Env): Promise<Isolate> {
           throw new Error(`SECRETS_KEY ${err.message}`);
         })
       : null,
+    // Alerts are evaluated and recorded by the cron tick here too; their delivery (web push's encryption
+    // and VAPID signing come from Node's crypto) runs on Node for now, so notifications wait in the outbox.
+    alerts: null,
   };
   return { deps, app: createApp(deps), database };
 }

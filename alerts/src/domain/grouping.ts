@@ -1,7 +1,7 @@
 /**
  * Grouping: notifications due for one subscriber at about the same time go out as one message ("5
  * devices offline", not five). Alertmanager's model, tuned for time to alert: the first notification of
- * a group waits `groupWaitMs` for companions (5 s by default, not Alertmanager's 30 s, because a dead
+ * a group waits `groupWaitMs` for companions (2 s by default, not Alertmanager's 30 s, because a dead
  * phone must page within its grace + 10 s). New firing alerts only ever wait for that; reminders and
  * recoveries of a group already sent wait `groupIntervalMs` after it. Pure: it plans, the dispatcher sends.
  */
@@ -23,7 +23,7 @@ export interface GroupingPolicy {
   groupIntervalMs: number;
 }
 
-export const DEFAULT_GROUPING: GroupingPolicy = { groupWaitMs: 5_000, groupIntervalMs: 5 * 60_000 };
+export const DEFAULT_GROUPING: GroupingPolicy = { groupWaitMs: 2_000, groupIntervalMs: 5 * 60_000 };
 
 export interface PlannedMessage {
   subscriptionId: string;

@@ -1,4 +1,5 @@
 export * from './admin-users.ts';
+export * from './alerts.ts';
 export * from './api-keys.ts';
 export * from './components.ts';
 export * from './constants.ts';

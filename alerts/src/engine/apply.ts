@@ -1,0 +1,220 @@
+/**
+ * Applies one evaluation of a workspace's rules: each condition (a rule on one subject, active or not)
+ * advances its alert through the lifecycle, and every transition that tells subscribers writes its
+ * notification rows in the same batch as the transition itself (transactional outbox). Silences and
+ * maintenance windows turn those rows `suppressed`: the alert is still recorded.
+ */
+import {
+  type Db,
+  deleteAlertQuery,
+  insertAlertEventQuery,
+  insertNotificationsQuery,
+  newId,
+  upsertAlertQuery,
+} from '@lifeline/db';
+import type { Alert, AlertRule, AlertSubscription, notifications } from '@lifeline/db/schema';
+import { type AlertInstance, stepAlert } from '../domain/lifecycle.ts';
+import { NOTIFICATION_DEADLINE_MS } from '../domain/retry.ts';
+import { recipientsOfFiring, type Severity, type Subscription } from '../domain/subscriptions.ts';
+import { type MaintenanceWindow, type Silence, suppressionOf } from '../domain/suppression.ts';
+
+export interface Condition {
+  ruleId: string;
+  /** Stable key of what the condition is about: `device:dev_1`, `carrier:Vodafone UK`, `slo:slo_1`. */
+  subject: string;
+  subjectType: string;
+  subjectId: string | null;
+  subjectName: string;
+  active: boolean;
+  /** One line on what is wrong (or, when inactive, nothing). */
+  summary: string;
+  deviceId?: string | null;
+  componentIds?: string[];
+}
+
+export interface EvaluationInput {
+  workspaceId: string;
+  /** The rules this evaluation judged: their open alerts without a condition count as cleared. */
+  rules: AlertRule[];
+  conditions: Condition[];
+  openAlerts: Alert[];
+  subscriptions: AlertSubscription[];
+  /** Subscriptions told of each open alert's firing (delivered `fire` notifications). */
+  toldOfFiring: ReadonlyMap<string, ReadonlySet<string>>;
+  silences: Silence[];
+  maintenances: MaintenanceWindow[];
+  now: number;
+}
+
+export interface AppliedTransition {
+  alertId: string;
+  ruleId: string;
+  subject: string;
+  kind: 'pending' | 'fire' | 'remind' | 'resolve' | 'cancel';
+  notifications: number;
+  suppressed: number;
+}
+
+const toInstance = (a: Alert): AlertInstance => ({
+  dedupeKey: a.dedupeKey,
+  state: a.state,
+  startedAt: a.startedAt,
+  firedAt: a.firedAt,
+  resolvedAt: a.resolvedAt,
+  lastNotifiedAt: a.lastNotifiedAt,
+  clearSince: a.clearSince,
+});
+
+function toSubscription(s: AlertSubscription): Subscription {
+  return {
+    id: s.id,
+    channel: s.channel,
+    severities: s.severities as Severity[],
+    ruleIds: s.ruleIds,
+    deviceIds: s.deviceIds,
+    delayMs: s.delayMs,
+    enabled: s.enabled && s.removedAt === null,
+  };
+}
+
+/** Plans the writes of one evaluation; `applyEvaluation` runs them in one batch. Exported for tests. */
+export function planEvaluation(db: Db, input: EvaluationInput) {
+  const { now, workspaceId } = input;
+  const rulesById = new Map(input.rules.map((r) => [r.id, r]));
+  const open = new Map(
+    input.openAlerts.filter((a) => rulesById.has(a.ruleId)).map((a) => [a.dedupeKey, a] as const),
+  );
+  const seen = new Map<string, Condition>();
+  for (const c of input.conditions) if (rulesById.has(c.ruleId)) seen.set(`${c.ruleId}:${c.subject}`, c);
+  // An open alert whose subject was not reported this time has cleared (the device was removed, …).
+  for (const [key, a] of open) {
+    if (seen.has(key)) continue;
+    seen.set(key, {
+      ruleId: a.ruleId,
+      subject: key.slice(a.ruleId.length + 1),
+      subjectType: a.subjectType,
+      subjectId: a.subjectId,
+      subjectName: a.subjectName,
+      active: false,
+      summary: a.summary,
+    });
+  }
+  const subscriptions = input.subscriptions.map(toSubscription);
+  const queries = [];
+  const transitions: AppliedTransition[] = [];
+  for (const [key, c] of seen) {
+    const rule = rulesById.get(c.ruleId)!;
+    const current = open.get(key);
+    if (!current && !c.active) continue;
+    const step = stepAlert(current && toInstance(current), key, c.active, now, {
+      forMs: rule.forMs,
+      repeatIntervalMs: rule.repeatIntervalMs,
+      clearForMs: 0,
+    });
+    if (!step.transition) {
+      if (current && step.next && step.next.clearSince !== current.clearSince)
+        queries.push(upsertAlertQuery(db, { ...current, clearSince: step.next.clearSince }));
+      continue;
+    }
+    const alertId = current?.id ?? newId('alr', now);
+    if (step.transition === 'cancel') {
+      queries.push(deleteAlertQuery(db, alertId));
+      transitions.push({
+        alertId,
+        ruleId: c.ruleId,
+        subject: c.subject,
+        kind: 'cancel',
+        notifications: 0,
+        suppressed: 0,
+      });
+      continue;
+    }
+    const next = step.next!;
+    const row: Alert = {
+      id: alertId,
+      workspaceId,
+      ruleId: c.ruleId,
+      dedupeKey: key,
+      subjectType: c.subjectType,
+      subjectId: c.subjectId,
+      subjectName: c.subjectName,
+      state: next.state,
+      severity: rule.severity,
+      summary: c.active ? c.summary : (current?.summary ?? c.summary),
+      startedAt: next.startedAt,
+      firedAt: next.firedAt,
+      resolvedAt: next.resolvedAt,
+      lastNotifiedAt: next.lastNotifiedAt,
+      clearSince: next.clearSince,
+    };
+    queries.push(upsertAlertQuery(db, row));
+    queries.push(
+      insertAlertEventQuery(db, {
+        id: newId('ale', now),
+        alertId,
+        workspaceId,
+        kind: step.transition,
+        at: now,
+        detail: c.active ? c.summary : null,
+      }),
+    );
+    const rows: (typeof notifications.$inferInsert)[] = [];
+    if (step.notify) {
+      const kind = step.transition as 'fire' | 'remind' | 'resolve';
+      const facts = {
+        ruleId: c.ruleId,
+        severity: rule.severity,
+        deviceId: c.deviceId ?? null,
+        firedAt: next.firedAt ?? now,
+      };
+      const recipients =
+        kind === 'resolve'
+          ? subscriptions
+              .filter((s) => s.enabled && input.toldOfFiring.get(alertId)?.has(s.id))
+              .map((s) => ({ subscriptionId: s.id, dueAt: now }))
+          : recipientsOfFiring(subscriptions, { ...facts, firedAt: now });
+      const suppression = suppressionOf(
+        { ruleId: c.ruleId, deviceId: c.deviceId ?? null, componentIds: c.componentIds ?? [] },
+        now,
+        input.silences,
+        input.maintenances,
+      );
+      for (const r of recipients) {
+        const sub = subscriptions.find((s) => s.id === r.subscriptionId)!;
+        rows.push({
+          id: newId('ntf', now),
+          workspaceId,
+          alertId,
+          subscriptionId: r.subscriptionId,
+          channel: sub.channel,
+          kind,
+          groupKey: c.ruleId,
+          dedupKey: `${alertId}:${kind}:${now}:${r.subscriptionId}`,
+          status: suppression ? 'suppressed' : 'pending',
+          reason: suppression ? `${suppression.by} ${suppression.id}` : null,
+          dueAt: r.dueAt,
+          nextAttemptAt: r.dueAt,
+          deadlineAt: r.dueAt + NOTIFICATION_DEADLINE_MS,
+          createdAt: now,
+        });
+      }
+      if (rows.length > 0) queries.push(insertNotificationsQuery(db, rows));
+    }
+    transitions.push({
+      alertId,
+      ruleId: c.ruleId,
+      subject: c.subject,
+      kind: step.transition,
+      notifications: rows.filter((r) => r.status === 'pending').length,
+      suppressed: rows.filter((r) => r.status === 'suppressed').length,
+    });
+  }
+  return { queries, transitions };
+}
+
+export async function applyEvaluation(db: Db, input: EvaluationInput): Promise<AppliedTransition[]> {
+  const { queries, transitions } = planEvaluation(db, input);
+  const [first, ...rest] = queries;
+  if (first) await db.batch([first, ...rest]);
+  return transitions;
+}

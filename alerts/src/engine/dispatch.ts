@@ -1,0 +1,296 @@
+/**
+ * Delivers the alerts outbox: leases due notifications, groups them per subscription and rule (one
+ * message for "5 devices offline"), sends each group on its channel, and settles every row — delivered,
+ * retried with backoff, dead-lettered at its deadline, or dropped when it became moot (a delayed email
+ * for an alert that has since resolved, a subscription that is gone). A push subscription answered
+ * 404/410 is removed. Every attempt is recorded. A failing channel only delays its own rows.
+ */
+import { createHash } from 'node:crypto';
+import {
+  claimDueNotifications,
+  type Db,
+  findAlertSubscriptionsByIds,
+  findAlertsByIds,
+  insertNotificationAttemptQuery,
+  newId,
+  removeAlertSubscription,
+  settleNotificationsQuery,
+} from '@lifeline/db';
+import type { Alert, AlertSubscription, Notification } from '@lifeline/db/schema';
+import type { EmailChannel } from '../channels/email.ts';
+import type { DeliveryResult } from '../channels/result.ts';
+import type { createWebPushChannel } from '../channels/web-push.ts';
+import { sendSignedWebhook } from '../channels/webhook.ts';
+import {
+  DEFAULT_GROUPING,
+  type GroupingPolicy,
+  planGroups,
+  type QueuedNotification,
+} from '../domain/grouping.ts';
+import { notificationRetryDelayMs } from '../domain/retry.ts';
+
+export interface DispatchDeps {
+  db: Db;
+  webPush: ReturnType<typeof createWebPushChannel> | null;
+  email: EmailChannel | null;
+  /** Opens a webhook subscription's sealed secret; null when there is no secrets key. */
+  openSecret: ((ciphertext: string) => Promise<string>) | null;
+  /** Base URL for links in messages. */
+  publicUrl: string;
+  owner?: string;
+  grouping?: GroupingPolicy;
+  random?: () => number;
+}
+
+export interface DispatchReport {
+  /** Grouped messages sent (each an attempt on one channel). */
+  sent: number;
+  delivered: number;
+  retried: number;
+  dead: number;
+  dropped: number;
+  /** When a group held back for companions will be ready: dispatch again then (null: nothing waits). */
+  wakeAt: number | null;
+}
+
+const LEASE_MS = 60_000;
+
+function messageIdOf(ids: string[]): string {
+  return `nmsg_${createHash('sha256')
+    .update([...ids].sort().join(','))
+    .digest('base64url')
+    .slice(0, 24)}`;
+}
+
+export async function dispatchNotifications(deps: DispatchDeps, now: number): Promise<DispatchReport> {
+  const { db } = deps;
+  const owner = deps.owner ?? newId('dsp', now);
+  const report: DispatchReport = { sent: 0, delivered: 0, retried: 0, dead: 0, dropped: 0, wakeAt: null };
+  const claimed = await claimDueNotifications(db, { owner, now, leaseMs: LEASE_MS, limit: 500 });
+  if (claimed.length === 0) return report;
+  const alertsById = new Map(
+    (await findAlertsByIds(db, [...new Set(claimed.map((n) => n.alertId))])).map((a) => [a.id, a]),
+  );
+  const subsById = new Map(
+    (await findAlertSubscriptionsByIds(db, [...new Set(claimed.map((n) => n.subscriptionId))])).map((s) => [
+      s.id,
+      s,
+    ]),
+  );
+  const settle = [];
+  const live: Notification[] = [];
+  for (const n of claimed) {
+    const alert = alertsById.get(n.alertId);
+    const sub = subsById.get(n.subscriptionId);
+    const moot =
+      !sub || sub.removedAt !== null || !sub.enabled
+        ? 'subscription removed or disabled'
+        : !alert
+          ? 'alert no longer exists'
+          : n.kind !== 'resolve' && alert.state !== 'firing'
+            ? 'alert resolved before this was sent'
+            : null;
+    if (moot) {
+      settle.push(
+        settleNotificationsQuery(db, owner, [n.id], {
+          status: 'dropped',
+          messageId: null,
+          statusCode: null,
+          error: moot,
+        }),
+      );
+      report.dropped++;
+    } else if (n.deadlineAt <= now) {
+      settle.push(
+        settleNotificationsQuery(db, owner, [n.id], {
+          status: 'dead',
+          messageId: null,
+          statusCode: n.lastStatusCode,
+          error: n.lastError ?? 'deadline passed',
+        }),
+      );
+      report.dead++;
+    } else live.push(n);
+  }
+  const queued: QueuedNotification[] = live.map((n) => ({
+    id: n.id,
+    subscriptionId: n.subscriptionId,
+    groupKey: n.groupKey,
+    kind: n.kind,
+    subject: alertsById.get(n.alertId)!.subjectName,
+    ruleName: ruleNameOf(alertsById.get(n.alertId)!),
+    // A retry is not held back by the group wait again.
+    dueAt: n.attempts > 0 ? n.dueAt - (deps.grouping ?? DEFAULT_GROUPING).groupWaitMs : n.dueAt,
+  }));
+  const plan = planGroups(queued, new Map(), now, deps.grouping ?? DEFAULT_GROUPING);
+  report.wakeAt = plan.wakeAt;
+  const planned = new Set(plan.send.flatMap((m) => m.notificationIds));
+  const waiting = live.filter((n) => !planned.has(n.id)).map((n) => n.id);
+  if (waiting.length > 0) settle.push(settleNotificationsQuery(db, owner, waiting, { status: 'release' }));
+  const byId = new Map(live.map((n) => [n.id, n]));
+  await Promise.all(
+    plan.send.map(async (message) => {
+      const rows = message.notificationIds.map((id) => byId.get(id)!);
+      const sub = subsById.get(message.subscriptionId)!;
+      const messageId = messageIdOf(message.notificationIds);
+      const groupAlerts = rows.map((r) => alertsById.get(r.alertId)!);
+      const result = await send(
+        deps,
+        sub,
+        { ...message, messageId, alerts: groupAlerts, kinds: rows.map((r) => r.kind) },
+        now,
+      );
+      report.sent++;
+      settle.push(
+        insertNotificationAttemptQuery(db, {
+          id: newId('nat', now),
+          workspaceId: sub.workspaceId,
+          messageId,
+          subscriptionId: sub.id,
+          channel: sub.channel,
+          notificationIds: message.notificationIds,
+          title: message.title,
+          at: now,
+          ok: result.ok,
+          statusCode: result.ok ? (result.status ?? null) : (result.status ?? null),
+          error: result.ok ? null : result.error.slice(0, 500),
+        }),
+      );
+      const ids = message.notificationIds;
+      if (result.ok) {
+        settle.push(
+          settleNotificationsQuery(db, owner, ids, {
+            status: 'delivered',
+            at: now,
+            messageId,
+            statusCode: result.status ?? null,
+          }),
+        );
+        report.delivered += ids.length;
+        return;
+      }
+      if (result.gone) {
+        settle.push(
+          settleNotificationsQuery(db, owner, ids, {
+            status: 'dead',
+            messageId,
+            statusCode: result.status ?? null,
+            error: result.error,
+          }),
+        );
+        await removeAlertSubscription(db, {
+          id: sub.id,
+          reason: `push service answered ${result.status ?? 'invalid'}`,
+          now,
+        });
+        report.dead += ids.length;
+        return;
+      }
+      const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
+      const nextAttemptAt = now + notificationRetryDelayMs(attempts, deps.random);
+      const deadline = Math.min(...rows.map((r) => r.deadlineAt));
+      if (result.retryable && nextAttemptAt < deadline) {
+        settle.push(
+          settleNotificationsQuery(db, owner, ids, {
+            status: 'pending',
+            nextAttemptAt,
+            messageId,
+            statusCode: result.status ?? null,
+            error: result.error.slice(0, 500),
+          }),
+        );
+        report.retried += ids.length;
+      } else {
+        settle.push(
+          settleNotificationsQuery(db, owner, ids, {
+            status: 'dead',
+            messageId,
+            statusCode: result.status ?? null,
+            error: result.error.slice(0, 500),
+          }),
+        );
+        report.dead += ids.length;
+      }
+    }),
+  );
+  const [first, ...rest] = settle;
+  if (first) await db.batch([first, ...rest]);
+  return report;
+}
+
+function ruleNameOf(a: Alert): string {
+  return a.summary.split(':')[0] ?? a.ruleId;
+}
+
+interface OutgoingMessage {
+  messageId: string;
+  title: string;
+  lines: string[];
+  alerts: Alert[];
+  kinds: Notification['kind'][];
+}
+
+async function send(
+  deps: DispatchDeps,
+  sub: AlertSubscription,
+  m: OutgoingMessage,
+  now: number,
+): Promise<DeliveryResult> {
+  const link = `${deps.publicUrl}/admin/alerts`;
+  const alertsData = m.alerts.map((a, i) => ({
+    id: a.id,
+    kind: m.kinds[i],
+    state: a.state,
+    severity: a.severity,
+    subject: a.subjectName,
+    summary: a.summary,
+    firedAt: a.firedAt,
+    resolvedAt: a.resolvedAt,
+  }));
+  switch (sub.channel) {
+    case 'web_push': {
+      if (!deps.webPush || !sub.pushKeys)
+        return { ok: false, retryable: true, error: 'web push is not configured' };
+      const urgent = m.alerts.some((a) => a.severity === 'page');
+      return deps.webPush.send(
+        { endpoint: sub.target, keys: sub.pushKeys },
+        {
+          payload: {
+            title: m.title,
+            body: m.lines.join('\n'),
+            url: link,
+            tag: m.messageId,
+            alerts: alertsData,
+          },
+          ttlS: 24 * 3_600,
+          urgency: urgent ? 'high' : 'normal',
+        },
+      );
+    }
+    case 'email': {
+      if (!deps.email) return { ok: false, retryable: true, error: 'email is not configured' };
+      return deps.email.send(
+        {
+          to: sub.target,
+          subject: m.title,
+          text: `${m.lines.join('\n')}\n\n${m.alerts.map((a) => `${a.subjectName}: ${a.summary}`).join('\n')}\n\nAlerts: ${link}\n`,
+        },
+        m.messageId,
+      );
+    }
+    case 'webhook': {
+      if (!deps.openSecret || !sub.secretCiphertext)
+        return { ok: false, retryable: true, error: 'no secrets key to sign with' };
+      const secret = await deps.openSecret(sub.secretCiphertext);
+      return sendSignedWebhook(
+        { url: sub.target, secret },
+        {
+          id: m.messageId,
+          type: 'alert.notification',
+          data: { title: m.title, lines: m.lines, alerts: alertsData },
+        },
+        new Date(now),
+      );
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The alert channels of this runtime: web push with the installation's VAPID key pair (generated on the
+ * first start, its private half sealed with SECRETS_KEY), email through Resend when `RESEND_API_KEY` is
+ * set or else to a local mail log, and signed webhooks (their secrets sealed the same way).
+ */
+import {
+  createMailLogChannel,
+  createResendChannel,
+  createWebPushChannel,
+  type EmailChannel,
+  generateVapidKeys,
+} from '@lifeline/alerts';
+import { type Db, ensureInstanceSetting } from '@lifeline/db';
+import type { SecretBox } from '../secret-box.ts';
+
+export interface AlertChannels {
+  webPush: ReturnType<typeof createWebPushChannel> | null;
+  email: EmailChannel | null;
+  /** For browsers subscribing (`applicationServerKey`). */
+  vapidPublicKey: string | null;
+  openSecret: ((ciphertext: string) => Promise<string>) | null;
+}
+
+export interface AlertChannelOptions {
+  db: Db;
+  secretBox: SecretBox | null;
+  now: number;
+  /** `mailto:` or `https:` contact the push services see. */
+  vapidSubject: string;
+  resendApiKey?: string;
+  emailFrom: string;
+  /** Where emails go without a Resend key (Node only); null: nowhere, email subscriptions wait. */
+  mailLogPath: string | null;
+}
+
+const VAPID_SETTING = 'vapid_keys';
+export const WEBHOOK_SECRET_CONTEXT = 'alert_subscription_webhook';
+
+export async function createAlertChannels(o: AlertChannelOptions): Promise<AlertChannels> {
+  let webPush: AlertChannels['webPush'] = null;
+  let vapidPublicKey: string | null = null;
+  if (o.secretBox) {
+    const box = o.secretBox;
+    const fresh = generateVapidKeys();
+    const candidate = JSON.stringify({
+      publicKey: fresh.publicKey,
+      privateKey: await box.seal(fresh.privateKey, VAPID_SETTING),
+    });
+    // Two processes starting together keep the first pair.
+    const stored = JSON.parse(await ensureInstanceSetting(o.db, VAPID_SETTING, candidate, o.now));
+    const vapid = {
+      publicKey: stored.publicKey as string,
+      privateKey: await box.open(stored.privateKey, VAPID_SETTING),
+    };
+    webPush = createWebPushChannel({ vapid, subject: o.vapidSubject });
+    vapidPublicKey = vapid.publicKey;
+  }
+  const email = o.resendApiKey
+    ? createResendChannel({ apiKey: o.resendApiKey, from: o.emailFrom })
+    : o.mailLogPath
+      ? createMailLogChannel(o.mailLogPath)
+      : null;
+  const box = o.secretBox;
+  return {
+    webPush,
+    email,
+    vapidPublicKey,
+    openSecret: box ? (c) => box.open(c, WEBHOOK_SECRET_CONTEXT) : null,
+  };
+}
