@@ -191,7 +191,9 @@ export class Agent {
       });
       await this.driver.start((event) => this.#onEvent(event));
       await this.#recover();
-      const loops = [this.#heartbeatLoop(), this.#receiptLoop(), this.#reconcileLoop()];
+      // Announce this run before asking for work: the server routes only to devices it sees online.
+      await this.heartbeat();
+      const loops = [this.#heartbeatLoop(true), this.#receiptLoop(), this.#reconcileLoop()];
       if (this.#opts.poll !== false) loops.push(this.#pollLoop());
       await Promise.all(loops);
       await this.#processing.catch(() => {});
@@ -458,9 +460,10 @@ export class Agent {
     this.#error(code, `${what}: ${message}`);
   }
 
-  async #heartbeatLoop(): Promise<void> {
+  async #heartbeatLoop(justBeat = false): Promise<void> {
     while (!this.stopped) {
-      await this.heartbeat();
+      if (!justBeat) await this.heartbeat();
+      justBeat = false;
       if (this.stopped) return;
       await sleep(jittered(this.heartbeatIntervalS * 1000, 0.1, this.#random), this.#abort.signal);
     }
@@ -487,6 +490,7 @@ export class Agent {
           this.#abort.signal,
         );
         failures = 0;
+        this.#log('debug', 'outbox', { leased: messages.length, max });
         if (messages.length > 0) this.accept(messages);
         await this.processLeased();
       } catch (err) {

@@ -126,8 +126,9 @@ export async function buildDriver(
   return factory({ home, settings: config.drivers?.[name] ?? {}, clock, resolve: p.resolve });
 }
 
-export function jsonLogger(io: Output): Logger {
+export function jsonLogger(io: Output, debug = Boolean(process.env.LIFELINE_AGENT_DEBUG)): Logger {
   return (level, message, fields) => {
+    if (level === 'debug' && !debug) return;
     io.err(JSON.stringify({ t: new Date().toISOString(), level, msg: message, ...fields }));
   };
 }

@@ -44,6 +44,8 @@ export interface AgentTestServer {
   message(id: string): Promise<Json>;
   messages(ids: string[]): Promise<Json[]>;
   device(id: string): Promise<Json>;
+  /** Every message of the workspace (paged). */
+  allMessages(): Promise<Json[]>;
   tick(): Promise<unknown>;
   /** Stops the HTTP server (the port stays ours to reuse). */
   stop(): Promise<void>;
@@ -125,6 +127,20 @@ export async function startAgentTestServer(): Promise<AgentTestServer> {
     },
     async messages(ids) {
       return Promise.all(ids.map((id) => self.message(id)));
+    },
+    async allMessages() {
+      const out: Json[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { status: number; json: Json } = await request(
+          'GET',
+          `/v1/messages?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        if (res.status !== 200) throw new Error(`list ${res.status}`);
+        out.push(...res.json.messages);
+        cursor = res.json.nextCursor;
+      } while (cursor);
+      return out;
     },
     async device(id) {
       return (await request('GET', `/v1/devices/${id}`)).json;

@@ -37,6 +37,8 @@ export interface SimulatedOptions {
   /** Ms from hand-over to `sent`, and from `sent` to the delivery report: [min, max]. */
   latencyMs?: { sent: [number, number]; delivered: [number, number] };
   battery?: { startPercent: number; drainPerHour: number; charging: boolean; temperatureC?: number };
+  /** Ms the engine takes to answer a send after it has stored the message: [min, max] (default 0). */
+  acceptLatencyMs?: [number, number];
   /** Epoch-ms windows in which the engine is unreachable (sends refused, health failing). */
   offline?: { from: number; to: number }[];
   /** Share of sends during which the engine crashes: it may or may not have kept the message. */
@@ -84,17 +86,25 @@ export interface EngineStore {
   /** The event was passed to the agent: forget it and advance the record's state. */
   emitted(seq: number, id: string, state: EngineState, at: number, errorCode: string | null): void;
   all(): EngineRecord[];
+  /**
+   * Every hand-over that reached the engine, accepted or refused by its duplicate guard, in order: the
+   * ledger that proves nothing was handed twice (written in the same transaction as `insert`).
+   */
+  sendCalls(): { id: string; at: number }[];
   close(): void;
 }
 
 export class MemoryEngineStore implements EngineStore {
   readonly #records = new Map<string, EngineRecord>();
+  readonly #calls: { id: string; at: number }[] = [];
   #events: PlannedEvent[] = [];
   #seq = 0;
   get(id: string) {
     return this.#records.get(id);
   }
   insert(record: EngineRecord, events: Omit<PlannedEvent, 'seq'>[]) {
+    this.#calls.push({ id: record.id, at: record.handedAt });
+    if (this.#calls.length > 10_000) this.#calls.splice(0, 5_000);
     if (this.#records.has(record.id)) return false;
     this.#records.set(record.id, { ...record });
     for (const e of events) this.#events.push({ ...e, seq: ++this.#seq });
@@ -119,6 +129,9 @@ export class MemoryEngineStore implements EngineStore {
   }
   all() {
     return [...this.#records.values()];
+  }
+  sendCalls() {
+    return [...this.#calls];
   }
   close() {}
 }
@@ -146,7 +159,8 @@ export class SqliteEngineStore implements EngineStore {
         sim_slot INTEGER, handed_at INTEGER NOT NULL, state TEXT NOT NULL, state_at INTEGER NOT NULL, error_code TEXT);
       CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, due INTEGER NOT NULL,
         event TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS events_due ON events (due, seq);`);
+      CREATE INDEX IF NOT EXISTS events_due ON events (due, seq);
+      CREATE TABLE IF NOT EXISTS send_calls (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, at INTEGER NOT NULL);`);
   }
   get(id: string) {
     const r = this.#db.prepare('SELECT * FROM handed WHERE id = ?').get(id) as unknown as
@@ -169,6 +183,7 @@ export class SqliteEngineStore implements EngineStore {
   insert(record: EngineRecord, events: Omit<PlannedEvent, 'seq'>[]) {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
+      this.#db.prepare('INSERT INTO send_calls (id, at) VALUES (?, ?)').run(record.id, record.handedAt);
       const res = this.#db
         .prepare(
           `INSERT INTO handed (id, recipient, segments, sim_slot, handed_at, state, state_at, error_code)
@@ -185,7 +200,7 @@ export class SqliteEngineStore implements EngineStore {
           record.errorCode,
         );
       if (Number(res.changes) === 0) {
-        this.#db.exec('ROLLBACK');
+        this.#db.exec('COMMIT');
         return false;
       }
       const ins = this.#db.prepare('INSERT INTO events (id, due, event) VALUES (?, ?, ?)');
@@ -223,6 +238,12 @@ export class SqliteEngineStore implements EngineStore {
     return (this.#db.prepare('SELECT * FROM handed ORDER BY handed_at').all() as unknown as EngineRow[]).map(
       (r) => SqliteEngineStore.#record(r),
     );
+  }
+  sendCalls() {
+    return this.#db.prepare('SELECT id, at FROM send_calls ORDER BY seq').all() as {
+      id: string;
+      at: number;
+    }[];
   }
   close() {
     this.#db.close();
@@ -324,6 +345,7 @@ export class SimulatedDriver implements Driver {
       offline: options.offline ?? [],
       crashRate: options.crashRate ?? 0,
       cannotTellRate: options.cannotTellRate ?? 0,
+      acceptLatencyMs: options.acceptLatencyMs ?? [0, 0],
     };
     this.store = options.storePath ? new SqliteEngineStore(options.storePath) : new MemoryEngineStore();
     this.#startedAt = this.#clock.now();
@@ -431,6 +453,12 @@ export class SimulatedDriver implements Driver {
       throw new SendError('DUPLICATE_ID', `the engine already has message ${request.id}`, 'maybe');
     }
     this.#arm();
+    const [lo, hi] = this.#opts.acceptLatencyMs;
+    if (hi > 0) {
+      const wait =
+        lo + Math.floor(mulberry32(hashString(`accept:${request.id}`, this.#opts.seed))() * (hi - lo + 1));
+      await new Promise((r) => setTimeout(r, wait));
+    }
     if (crashes) {
       throw new SendError('ENGINE_CRASHED', 'simulated engine died after taking the message', 'maybe');
     }
