@@ -164,7 +164,13 @@ export interface IncidentPage {
 export interface StatusReadModel {
   defaultWorkspace(): Promise<PublicWorkspace | null>;
   workspaceBySlug(slug: string): Promise<PublicWorkspace | null>;
+  /**
+   * The page's figures. Implementations may serve a copy up to a few seconds old (its `generatedAt` says
+   * when it was computed), computing it once for concurrent requests.
+   */
   pageSummary(workspaceId: string, now: number): Promise<PageSummary>;
+  /** Drops any cached copy of a workspace's summary (after an admin changes what the page shows). */
+  invalidate(workspaceId: string): void;
   /** Incident history, newest first. */
   incidents(workspaceId: string, opts: { limit: number; cursor?: string | null }): Promise<IncidentPage>;
   /** Current and upcoming maintenance, and the recent past (for the feeds and `scheduled-maintenances.json`). */

@@ -1,4 +1,11 @@
-import { activeMaintenances, type Db, listComponents, listDevices, scopeKeys } from '@lifeline/db';
+import {
+  activeMaintenances,
+  type Db,
+  type DeliveryCounts,
+  listComponents,
+  listDevices,
+  scopeKeys,
+} from '@lifeline/db';
 import type { Component } from '@lifeline/db/schema';
 import {
   type ComponentStatus,
@@ -8,7 +15,7 @@ import {
   statusFromShare,
 } from '../domain/component-status.ts';
 import { livenessAt } from '../domain/liveness.ts';
-import { deliveryCounts, deliveryRates } from './figures.ts';
+import { deliveryCountsByRange, deliveryRates } from './figures.ts';
 
 const SIGNAL_WINDOW_MS = 15 * 60_000;
 
@@ -29,9 +36,22 @@ export async function componentStates(db: Db, workspaceId: string, now: number):
   const devices = (await listDevices(db, workspaceId, { limit: 1_000_000 })).filter(
     (d) => d.status === 'active',
   );
+  // Every carrier's recent delivery counts in one query (a page may show dozens of carriers).
+  const carrierKeys = list
+    .filter((c) => c.source.startsWith('carrier:'))
+    .map((c) => scopeKeys.carrier(c.workspaceId, c.source.slice('carrier:'.length)));
+  const carrierCounts = carrierKeys.length
+    ? await deliveryCountsByRange(
+        db,
+        workspaceId,
+        carrierKeys,
+        [{ from: now - SIGNAL_WINDOW_MS, to: now }],
+        now,
+      )
+    : new Map<string, DeliveryCounts[]>();
   const states: ComponentState[] = [];
   for (const c of list) {
-    const signal = await signalOf(db, c, devices, now);
+    const signal = signalOf(c, devices, carrierCounts, now);
     const t = thresholdsOf(c, signal.kind);
     const minEvents = c.thresholds?.minEvents ?? DEFAULT_THRESHOLDS.minDeliveryEvents;
     const usable = signal.kind === 'delivery_rate' && (signal.events ?? 0) < minEvents ? null : signal.value;
@@ -51,12 +71,12 @@ export async function componentStates(db: Db, workspaceId: string, now: number):
   return states;
 }
 
-async function signalOf(
-  db: Db,
+function signalOf(
   c: Component,
   devices: Awaited<ReturnType<typeof listDevices>>,
+  carrierCounts: Map<string, DeliveryCounts[]>,
   now: number,
-): Promise<ComponentState['signal']> {
+): ComponentState['signal'] {
   if (c.source === 'devices') {
     if (devices.length === 0) return { kind: 'devices_online', value: null };
     const online = devices.filter((d) => livenessAt(d, now) === 'online').length;
@@ -64,9 +84,7 @@ async function signalOf(
   }
   if (c.source.startsWith('carrier:')) {
     const key = scopeKeys.carrier(c.workspaceId, c.source.slice('carrier:'.length));
-    const rates = deliveryRates(
-      await deliveryCounts(db, c.workspaceId, key, { from: now - SIGNAL_WINDOW_MS, to: now }, now),
-    );
+    const rates = deliveryRates(carrierCounts.get(key)![0]!);
     return { kind: 'delivery_rate', value: rates.deliveryRate, events: rates.events };
   }
   // Platform self-probes and upstream probes feed their components when the probes stage lands.

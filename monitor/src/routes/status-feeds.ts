@@ -8,7 +8,7 @@ import { type Context, Hono } from 'hono';
 import type { PublicWorkspace } from '../../../status-site/src/read-model.ts';
 import type { AppEnv } from '../http/env.ts';
 import { errorBody } from '../http/errors.ts';
-import { createStatusReadModel } from '../site/read-model.ts';
+import { statusReadModelFor } from '../site/read-model.ts';
 import {
   atomFeed,
   rssFeed,
@@ -31,7 +31,7 @@ const HISTORY_ITEMS = 50;
 type C = Context<AppEnv>;
 
 async function workspaceOf(c: C): Promise<PublicWorkspace | null> {
-  const model = createStatusReadModel(c.var.deps.db);
+  const model = statusReadModelFor(c.var.deps);
   const slug = c.req.param('slug');
   return slug === undefined ? model.defaultWorkspace() : model.workspaceBySlug(slug);
 }
@@ -55,7 +55,7 @@ type Doc = 'summary' | 'status' | 'components' | 'incidents' | 'scheduled-mainte
 async function statuspageDoc(c: C, doc: Doc) {
   const ws = await workspaceOf(c);
   if (!ws) return noPage(c);
-  const model = createStatusReadModel(c.var.deps.db);
+  const model = statusReadModelFor(c.var.deps);
   const now = c.var.deps.clock.now();
   const summary = await model.pageSummary(ws.id, now);
   const url = baseUrl(c, ws);
@@ -82,7 +82,7 @@ async function statuspageDoc(c: C, doc: Doc) {
 async function feed(c: C, kind: 'rss' | 'atom') {
   const ws = await workspaceOf(c);
   if (!ws) return noPage(c);
-  const model = createStatusReadModel(c.var.deps.db);
+  const model = statusReadModelFor(c.var.deps);
   const { incidents } = await model.incidents(ws.id, { limit: HISTORY_ITEMS });
   const url = baseUrl(c, ws);
   const now = c.var.deps.clock.now();
@@ -93,7 +93,7 @@ async function feed(c: C, kind: 'rss' | 'atom') {
 async function badgeOf(c: C, kind: 'status' | 'uptime') {
   const ws = await workspaceOf(c);
   if (!ws) return noPage(c);
-  const summary = await createStatusReadModel(c.var.deps.db).pageSummary(ws.id, c.var.deps.clock.now());
+  const summary = await statusReadModelFor(c.var.deps).pageSummary(ws.id, c.var.deps.clock.now());
   headers(c, 'image/svg+xml; charset=utf-8');
   c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
   if (kind === 'status') return c.body(statusBadge(summary));

@@ -13,7 +13,7 @@ import { extname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SiteContext } from '../../../status-site/src/read-model.ts';
 import type { Deps } from '../deps.ts';
-import { createAdminModel, createStatusReadModel } from './read-model.ts';
+import { createAdminModel, statusReadModelFor } from './read-model.ts';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 type AstroHandler = (
@@ -84,7 +84,7 @@ export interface SiteMount {
 /** The context every page gets as `Astro.locals.site`. */
 export function siteContext(deps: Deps): SiteContext {
   return {
-    readModel: createStatusReadModel(deps.db),
+    readModel: statusReadModelFor(deps),
     admin: createAdminModel(deps),
     db: deps.db,
     now: () => deps.clock.now(),

@@ -386,7 +386,49 @@ export function createStatusReadModel(db: Db): StatusReadModel {
       const rows = await maintenancesEndingAfter(db, workspaceId, now - 30 * DAY);
       return rows.map((m) => maintenanceView(m, now));
     },
+    invalidate() {},
   };
+}
+
+/** How long a computed page summary is served before it is computed again. */
+export const SUMMARY_TTL_MS = 5_000;
+
+/**
+ * The read model with a short-lived summary cache: each workspace's summary is computed at most once per
+ * `ttlMs` (by the server's clock) and once for any number of concurrent requests, so a burst of visitors
+ * during an outage costs one computation, not one each. Admin changes call `invalidate`.
+ */
+export function cachedStatusReadModel(inner: StatusReadModel, ttlMs = SUMMARY_TTL_MS): StatusReadModel {
+  const cache = new Map<string, { at: number; summary: Promise<PageSummary> }>();
+  return {
+    ...inner,
+    pageSummary(workspaceId, now) {
+      const hit = cache.get(workspaceId);
+      if (hit && now >= hit.at && now - hit.at < ttlMs) return hit.summary;
+      const summary = inner.pageSummary(workspaceId, now);
+      const entry = { at: now, summary };
+      cache.set(workspaceId, entry);
+      summary.catch(() => {
+        if (cache.get(workspaceId) === entry) cache.delete(workspaceId);
+      });
+      return summary;
+    },
+    invalidate(workspaceId) {
+      cache.delete(workspaceId);
+    },
+  };
+}
+
+const models = new WeakMap<Deps, StatusReadModel>();
+
+/** The one cached read model of a server (its pages and its JSON twins share it). */
+export function statusReadModelFor(deps: Deps): StatusReadModel {
+  let model = models.get(deps);
+  if (!model) {
+    model = cachedStatusReadModel(createStatusReadModel(deps.db));
+    models.set(deps, model);
+  }
+  return model;
 }
 
 function deviceRow(v: DeviceView): DeviceRow {

@@ -107,47 +107,59 @@ export interface BarRun {
   length: number;
   tone: CellTone;
   maintenance: boolean;
-  /** What a person reads for these days, dates included. */
+  /** What a person reads for these days: the dates, the figure (or its range), maintenance, incidents. The bar's own label names the metric. */
   label: string;
-  /** The same without the dates (what makes days of a run alike). */
-  figure: string;
 }
 
 export function metricWord(metric: ComponentSummary['metric']): string {
   return metric === 'delivery_rate' ? 'delivered' : 'uptime';
 }
 
-function figureOf(metric: ComponentSummary['metric'], d: DayBar): string {
-  const parts = [
-    d.ratio === null || metric === null ? 'no data' : `${percent(d.ratio)} ${metricWord(metric)}`,
-  ];
-  if (d.maintenance) parts.push('maintenance');
-  for (const i of d.incidents) parts.push(`incident: ${i.name}`);
-  return parts.join('; ');
+/** A percentage without trailing zeros' noise: 100 %, 99.95 %. */
+function shortPercent(r: number): string {
+  return r >= 1 ? '100' : (Math.floor(r * 10_000) / 100).toFixed(2);
 }
 
 /**
- * The 90 days as runs of days that read the same (same figure, incidents and maintenance): one cell per
- * run, so a quiet quarter costs a few cells, not 90, while every day keeps its exact figure.
+ * The 90 days as runs of consecutive days in the same colour band, with the same incidents and
+ * maintenance: one cell per run (each still drawn one column a day), so a quiet quarter costs a few cells,
+ * not 90, and the page stays small at 50 components. A one-day run reads its exact figure; a longer run
+ * reads the range of its days' figures (for example "99.91–100 % uptime"), so no day hides a worse figure
+ * than its cell says; and a day with an incident always stands alone unless its neighbours share it.
  */
 export function barRuns(metric: ComponentSummary['metric'], days: DayBar[]): BarRun[] {
-  const runs: BarRun[] = [];
+  const runs: (BarRun & { key: string; lo: number | null; hi: number | null })[] = [];
   days.forEach((d, index) => {
-    const figure = figureOf(metric, d);
+    const tone = dayTone(metric, d);
+    const key = `${tone}|${d.maintenance}|${d.incidents.map((i) => i.id).join(',')}`;
     const last = runs[runs.length - 1];
-    if (last && last.figure === figure) {
+    const r = metric === null ? null : d.ratio;
+    if (last && last.key === key) {
       last.length++;
+      if (r !== null) {
+        last.lo = last.lo === null ? r : Math.min(last.lo, r);
+        last.hi = last.hi === null ? r : Math.max(last.hi, r);
+      }
       return;
     }
-    runs.push({ index, length: 1, tone: dayTone(metric, d), maintenance: d.maintenance, label: '', figure });
+    runs.push({ index, length: 1, tone, maintenance: d.maintenance, label: '', key, lo: r, hi: r });
   });
-  for (const r of runs) {
-    const first = days[r.index]!.start;
-    const lastDay = days[r.index + r.length - 1]!.start;
-    const when = r.length === 1 ? day(first) : `${shortDay(first)} – ${day(lastDay)}`;
-    r.label = `${when}: ${r.figure}`;
-  }
-  return runs;
+  return runs.map(({ key: _k, lo, hi, ...run }) => {
+    const first = days[run.index]!;
+    const lastDay = days[run.index + run.length - 1]!.start;
+    // Within the last 90 days a date needs no year; the bar's label names the metric.
+    const when = run.length === 1 ? shortDay(first.start) : `${shortDay(first.start)} – ${shortDay(lastDay)}`;
+    let figure = 'no data';
+    if (lo !== null && hi !== null) {
+      const range =
+        shortPercent(lo) === shortPercent(hi) ? shortPercent(lo) : `${shortPercent(lo)}–${shortPercent(hi)}`;
+      figure = `${range} %`;
+    }
+    const parts = [figure];
+    if (run.maintenance) parts.push('maintenance');
+    for (const i of first.incidents) parts.push(`incident: ${i.name}`);
+    return { ...run, label: `${when}: ${parts.join('; ')}` };
+  });
 }
 
 /** Ratio over the bar's whole span, for its accessible summary. */
