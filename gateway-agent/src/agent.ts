@@ -148,6 +148,7 @@ export class Agent {
   #abort = new AbortController();
   #stopReason: StopReason | null = null;
   #kickReceipts: (() => void) | null = null;
+  #wakeHeartbeat: AbortController | null = null;
   #processing: Promise<void> = Promise.resolve();
   #running = false;
 
@@ -436,6 +437,15 @@ export class Agent {
     }
   }
 
+  /** The server answered again after an outage: heartbeat now, so it sees the device online at once. */
+  #reachedServer(): void {
+    if (this.connection === 'offline') {
+      this.connection = 'online';
+      this.#log('info', 'the server is reachable again');
+      this.#wakeHeartbeat?.abort();
+    }
+  }
+
   /** Token refused: revoked or unknown stops the agent; paused waits for an admin to resume it. */
   #handleServerError(err: unknown, what: string): void {
     if (this.stopped) return;
@@ -465,7 +475,13 @@ export class Agent {
       if (!justBeat) await this.heartbeat();
       justBeat = false;
       if (this.stopped) return;
-      await sleep(jittered(this.heartbeatIntervalS * 1000, 0.1, this.#random), this.#abort.signal);
+      const wake = new AbortController();
+      this.#wakeHeartbeat = wake;
+      await sleep(
+        jittered(this.heartbeatIntervalS * 1000, 0.1, this.#random),
+        AbortSignal.any([this.#abort.signal, wake.signal]),
+      );
+      this.#wakeHeartbeat = null;
     }
   }
 
@@ -490,6 +506,7 @@ export class Agent {
           this.#abort.signal,
         );
         failures = 0;
+        this.#reachedServer();
         this.#log('debug', 'outbox', { leased: messages.length, max });
         if (messages.length > 0) this.accept(messages);
         await this.processLeased();
@@ -654,6 +671,7 @@ export class Agent {
         const results = await this.client.receipts(receipts, this.#abort.signal);
         this.counters.receiptsPosted += receipts.length;
         failures = 0;
+        this.#reachedServer();
         // Answered (with any outcome): the server has them; only a 5xx or no answer keeps them.
         this.journal.ackReceipts(
           batch.map((r) => r.seq),

@@ -25,6 +25,7 @@ import {
 } from './config.ts';
 import type { CheckStatus, Driver } from './drivers/driver.ts';
 import { driverFactories, driverNames } from './drivers/index.ts';
+import { httpRequest } from './http.ts';
 import { Journal, openJournalDb } from './journal.ts';
 import { AuthError, enroll, ServerClient } from './server-client.ts';
 
@@ -400,9 +401,10 @@ export async function doctorChecks(opts: DoctorOptions): Promise<DoctorCheck[]> 
     const client = new ServerClient({ url: config.server, token });
     const sentAt = Date.now();
     try {
-      const res = await fetch(`${config.server}/v1/devices/me`, {
+      const res = await httpRequest(`${config.server}/v1/devices/me`, {
+        method: 'GET',
         headers: { authorization: `Bearer ${token}` },
-        signal: AbortSignal.timeout(10_000),
+        timeoutMs: 10_000,
       });
       const receivedAt = Date.now();
       if (res.status === 401 || res.status === 403) {
@@ -418,7 +420,7 @@ export async function doctorChecks(opts: DoctorOptions): Promise<DoctorCheck[]> 
             });
           }
         });
-      } else if (!res.ok) {
+      } else if (res.status !== 200) {
         checks.push({
           name: 'server',
           status: 'fail',
@@ -432,7 +434,7 @@ export async function doctorChecks(opts: DoctorOptions): Promise<DoctorCheck[]> 
           detail: `${config.server} accepts this device's token`,
         });
       }
-      const date = res.headers.get('date');
+      const date = res.headers.date;
       if (date) {
         // HTTP dates have 1 s resolution: compare against the middle of the round trip.
         const skew = Math.round((sentAt + receivedAt) / 2 - (Date.parse(date) + 500));
@@ -450,7 +452,7 @@ export async function doctorChecks(opts: DoctorOptions): Promise<DoctorCheck[]> 
       checks.push({
         name: 'server',
         status: 'fail',
-        detail: `${config.server} unreachable: ${err instanceof Error ? ((err.cause as Error)?.message ?? err.message) : err}`,
+        detail: `${config.server} unreachable: ${err instanceof Error ? err.message : err}`,
         fix: 'Check the phone has network (Wi-Fi or mobile data) and the server URL in config.json.',
       });
     }

@@ -5,7 +5,9 @@
  * - `ApiError`: any other 4xx (a bug on our side; the answer is logged, the request not repeated);
  * - `TransientError`: network down, timeout, 5xx, 429: retry later with backoff.
  */
+
 import type { HeartbeatBody, LeasedMessage, Receipt, ReceiptResult } from '@lifeline/monitor/contract';
+import { type HttpResponse, httpRequest } from './http.ts';
 
 export const MAX_RECEIPTS_PER_BATCH = 500;
 
@@ -66,42 +68,44 @@ export interface ServerClientOptions {
   userAgent?: string;
 }
 
-async function errorOf(res: Response): Promise<{ code: string; message: string }> {
-  const text = await res.text().catch(() => '');
+function errorOf(res: HttpResponse): { code: string; message: string } {
   try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    const body = JSON.parse(res.text) as { error?: { code?: string; message?: string } };
     return {
       code: body.error?.code ?? `http_${res.status}`,
-      message: body.error?.message ?? text.slice(0, 200),
+      message: body.error?.message ?? res.text.slice(0, 200),
     };
   } catch {
-    return { code: `http_${res.status}`, message: text.slice(0, 200) || res.statusText };
+    return { code: `http_${res.status}`, message: res.text.slice(0, 200) || `HTTP ${res.status}` };
   }
 }
 
-async function call(
-  url: string,
-  init: RequestInit & { timeoutMs: number; signal?: AbortSignal | undefined },
-): Promise<Response> {
-  const timeout = AbortSignal.timeout(init.timeoutMs);
-  const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-  let res: Response;
+interface CallInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+async function call(url: string, init: CallInit): Promise<HttpResponse> {
+  let res: HttpResponse;
   try {
-    res = await fetch(url, { ...init, signal });
+    res = await httpRequest(url, init);
   } catch (err) {
-    const reason = timeout.aborted
-      ? `timed out after ${init.timeoutMs} ms`
-      : err instanceof Error
-        ? ((err.cause as Error | undefined)?.message ?? err.message)
-        : String(err);
-    throw new TransientError(`${init.method ?? 'GET'} ${new URL(url).pathname}: ${reason}`);
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new TransientError(`${init.method} ${new URL(url).pathname}: ${reason}`);
   }
-  if (res.ok) return res;
-  const { code, message } = await errorOf(res);
+  if (res.status >= 200 && res.status < 300) return res;
+  const { code, message } = errorOf(res);
   if (res.status === 401 || res.status === 403) throw new AuthError(res.status, code, message);
   if (res.status >= 500 || res.status === 429 || res.status === 408)
     throw new TransientError(`${res.status} ${code}: ${message}`, res.status);
   throw new ApiError(res.status, code, message);
+}
+
+function json<T>(res: HttpResponse): T {
+  return JSON.parse(res.text) as T;
 }
 
 export class ServerClient {
@@ -128,7 +132,7 @@ export class ServerClient {
       timeoutMs: this.#timeoutMs,
       signal,
     });
-    return (await res.json()) as HeartbeatAck;
+    return json<HeartbeatAck>(res);
   }
 
   /** Long-polls the outbox for up to `waitS` seconds (the request times out 10 s after that). */
@@ -142,7 +146,7 @@ export class ServerClient {
       timeoutMs: opts.waitS * 1000 + 10_000,
       signal,
     });
-    return (await res.json()) as { messages: LeasedMessage[]; serverTime: number };
+    return json<{ messages: LeasedMessage[]; serverTime: number }>(res);
   }
 
   /** Posts up to 500 receipts; one result per receipt, in order. */
@@ -155,7 +159,7 @@ export class ServerClient {
       timeoutMs: this.#timeoutMs,
       signal,
     });
-    return ((await res.json()) as { results: ReceiptResult[] }).results;
+    return json<{ results: ReceiptResult[] }>(res).results;
   }
 
   /** This device as the server sees it (for `doctor`). */
@@ -166,7 +170,7 @@ export class ServerClient {
       timeoutMs: this.#timeoutMs,
       signal,
     });
-    return (await res.json()) as Record<string, unknown>;
+    return json<Record<string, unknown>>(res);
   }
 }
 
@@ -185,5 +189,5 @@ export async function enroll(
     body: JSON.stringify(body),
     timeoutMs,
   });
-  return (await res.json()) as EnrollResult;
+  return json<EnrollResult>(res);
 }
