@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Deps } from './deps.ts';
 import type { AppEnv } from './http/env.ts';
 import { ApiError, errorBody, renderError, validationError } from './http/errors.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { componentRoutes } from './routes/components.ts';
 import { devicesRoutes } from './routes/devices.ts';
@@ -95,6 +96,7 @@ export function createApp(deps: Deps) {
   app.route('/', reliabilityRoutes);
   app.route('/', componentRoutes);
   app.route('/', webhookRoutes);
+  app.route('/', alertRoutes);
   app.route('/', statusFeedRoutes);
   mountDocs(app);
   return app;

@@ -39,6 +39,8 @@ export interface NodeServerOptions {
   /** Alert delivery settings; see `alerting/channels.ts`. */
   alerts?: {
     resendApiKey?: string;
+    /** Resend's API base (the SDK also reads `RESEND_BASE_URL`). */
+    resendBaseUrl?: string;
     emailFrom?: string;
     /** Default: `mail.log` beside a file database (used when there is no Resend key). */
     mailLogPath?: string | null;
@@ -80,6 +82,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     now: clock.now(),
     vapidSubject: options.alerts?.vapidSubject ?? defaultVapidSubject(options.publicUrl),
     resendApiKey: options.alerts?.resendApiKey,
+    resendBaseUrl: options.alerts?.resendBaseUrl,
     emailFrom: options.alerts?.emailFrom ?? 'Lifeline <alerts@lifeline.invalid>',
     mailLogPath:
       options.alerts?.mailLogPath === undefined

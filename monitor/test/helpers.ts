@@ -8,14 +8,14 @@ import { ManualClock } from '../src/clock.ts';
 import type { HeartbeatBody } from '../src/contract/heartbeat.ts';
 import { jsonLogger } from '../src/logger.ts';
 import { createApiKey } from '../src/routes/api-keys.ts';
-import { startNodeServer } from '../src/server.ts';
+import { type NodeServerOptions, startNodeServer } from '../src/server.ts';
 
 export const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
 /** A real Lifeline server on 127.0.0.1 with a fresh libSQL file and a manual clock (`site`: with the status site). */
-export async function startTestServer(opts: { site?: boolean } = {}) {
+export async function startTestServer(opts: { site?: boolean; alerts?: NodeServerOptions['alerts'] } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'lifeline-test-'));
   const clock = new ManualClock(T0);
   const server = await startNodeServer({
@@ -23,6 +23,7 @@ export async function startTestServer(opts: { site?: boolean } = {}) {
     clock,
     logger: jsonLogger('silent'),
     site: opts.site ?? false,
+    alerts: opts.alerts,
   });
   const creds = await bootstrapFirstRun(server.deps.db, clock.now());
   if (!creds) throw new Error('expected a first run');

@@ -34,7 +34,7 @@ export interface DispatchDeps {
   webPush: ReturnType<typeof createWebPushChannel> | null;
   email: EmailChannel | null;
   /** Opens a webhook subscription's sealed secret; null when there is no secrets key. */
-  openSecret: ((ciphertext: string) => Promise<string>) | null;
+  openSecret: ((ciphertext: string, subscriptionId: string) => Promise<string>) | null;
   /** Base URL for links in messages. */
   publicUrl: string;
   owner?: string;
@@ -281,7 +281,7 @@ async function send(
     case 'webhook': {
       if (!deps.openSecret || !sub.secretCiphertext)
         return { ok: false, retryable: true, error: 'no secrets key to sign with' };
-      const secret = await deps.openSecret(sub.secretCiphertext);
+      const secret = await deps.openSecret(sub.secretCiphertext, sub.id);
       return sendSignedWebhook(
         { url: sub.target, secret },
         {

@@ -18,7 +18,7 @@ export interface AlertChannels {
   email: EmailChannel | null;
   /** For browsers subscribing (`applicationServerKey`). */
   vapidPublicKey: string | null;
-  openSecret: ((ciphertext: string) => Promise<string>) | null;
+  openSecret: ((ciphertext: string, subscriptionId: string) => Promise<string>) | null;
 }
 
 export interface AlertChannelOptions {
@@ -28,13 +28,15 @@ export interface AlertChannelOptions {
   /** `mailto:` or `https:` contact the push services see. */
   vapidSubject: string;
   resendApiKey?: string;
+  resendBaseUrl?: string;
   emailFrom: string;
   /** Where emails go without a Resend key (Node only); null: nowhere, email subscriptions wait. */
   mailLogPath: string | null;
 }
 
 const VAPID_SETTING = 'vapid_keys';
-export const WEBHOOK_SECRET_CONTEXT = 'alert_subscription_webhook';
+/** Where an alert webhook's sealed secret is bound: a ciphertext copied to another row does not open. */
+export const alertWebhookSecretContext = (subscriptionId: string) => `alert_subscription:${subscriptionId}`;
 
 export async function createAlertChannels(o: AlertChannelOptions): Promise<AlertChannels> {
   let webPush: AlertChannels['webPush'] = null;
@@ -56,7 +58,7 @@ export async function createAlertChannels(o: AlertChannelOptions): Promise<Alert
     vapidPublicKey = vapid.publicKey;
   }
   const email = o.resendApiKey
-    ? createResendChannel({ apiKey: o.resendApiKey, from: o.emailFrom })
+    ? createResendChannel({ apiKey: o.resendApiKey, from: o.emailFrom, baseUrl: o.resendBaseUrl })
     : o.mailLogPath
       ? createMailLogChannel(o.mailLogPath)
       : null;
@@ -65,6 +67,6 @@ export async function createAlertChannels(o: AlertChannelOptions): Promise<Alert
     webPush,
     email,
     vapidPublicKey,
-    openSecret: box ? (c) => box.open(c, WEBHOOK_SECRET_CONTEXT) : null,
+    openSecret: box ? (c, id) => box.open(c, alertWebhookSecretContext(id)) : null,
   };
 }

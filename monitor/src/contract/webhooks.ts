@@ -13,7 +13,7 @@ export const MAX_WEBHOOKS_PER_WORKSPACE = 20;
 
 export const webhookIdParam = z.object({ id: z.string().min(1).max(64) });
 
-const webhookUrl = z
+export const webhookUrl = z
   .string()
   .max(2_048)
   .superRefine((value, ctx) => {

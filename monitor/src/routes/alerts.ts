@@ -1,0 +1,521 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import {
+  expireSilence,
+  findAlert,
+  findAlertRule,
+  insertAlertRulesQuery,
+  insertAlertSubscription,
+  insertSilence,
+  listAlertRules,
+  listAlertSubscriptions,
+  listAlerts,
+  listNotificationAttempts,
+  listNotifications,
+  listSilences,
+  newId,
+  removeAlertSubscription,
+  updateAlertRule,
+  updateAlertSubscription,
+} from '@lifeline/db';
+import type { Alert, AlertRule, AlertSubscription, Silence } from '@lifeline/db/schema';
+import { alertWebhookSecretContext } from '../alerting/channels.ts';
+import {
+  alertIdParam,
+  alertListQuery,
+  alertRulePatchSchema,
+  alertRuleSchema,
+  alertSchema,
+  alertSubscriptionPatchSchema,
+  alertSubscriptionSchema,
+  newAlertSubscriptionSchema,
+  newSilenceSchema,
+  notificationListQuery,
+  notificationSchema,
+  ruleParamsSchemas,
+  silenceSchema,
+} from '../contract/alerts.ts';
+import { errorSchema } from '../contract/errors.ts';
+import { requireAdmin } from '../http/auth.ts';
+import type { AppEnv } from '../http/env.ts';
+import { ApiError, validationError } from '../http/errors.ts';
+import { errorResponses, jsonBody, jsonContent } from '../http/openapi.ts';
+import { generateWebhookSecret } from '../webhooks/signing.ts';
+
+const tags = ['Alerts'];
+const security = [{ apiKey: [] }];
+const MAX_SUBSCRIPTIONS = 100;
+
+const ruleView = (r: AlertRule) => ({ ...r, params: r.params as Record<string, unknown> });
+const alertView = (a: Alert & { timeline: { kind: string; at: number; detail: string | null }[] }) => ({
+  id: a.id,
+  ruleId: a.ruleId,
+  state: a.state,
+  severity: a.severity,
+  subject: { type: a.subjectType, id: a.subjectId, name: a.subjectName },
+  summary: a.summary,
+  startedAt: a.startedAt,
+  firedAt: a.firedAt,
+  resolvedAt: a.resolvedAt,
+  timeline: a.timeline.map((e) => ({ kind: e.kind as 'fire', at: e.at, detail: e.detail })),
+});
+const subscriptionView = (s: AlertSubscription) => ({
+  id: s.id,
+  channel: s.channel,
+  target: s.target,
+  label: s.label,
+  severities: s.severities,
+  ruleIds: s.ruleIds,
+  deviceIds: s.deviceIds,
+  delayMs: s.delayMs,
+  enabled: s.enabled,
+  createdAt: s.createdAt,
+});
+const silenceView = (s: Silence) => ({
+  id: s.id,
+  ruleId: s.ruleId,
+  deviceId: s.deviceId,
+  componentId: s.componentId,
+  comment: s.comment,
+  startsAt: s.startsAt,
+  endsAt: s.endsAt,
+  createdAt: s.createdAt,
+});
+
+function checkParams(kind: AlertRule['kind'], params: unknown) {
+  const result = ruleParamsSchemas[kind].safeParse(params);
+  if (!result.success) {
+    const err = validationError(result.error, 'body');
+    throw new ApiError(400, err.code, err.message, `params${err.field ? `.${err.field}` : ''}`);
+  }
+  return result.data as Record<string, unknown>;
+}
+
+export const alertRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/alert-rules',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: "The workspace's alert rules (the defaults are created with the workspace)",
+      responses: {
+        200: jsonContent(z.object({ rules: z.array(alertRuleSchema) }), 'Rules'),
+        ...errorResponses(401),
+      },
+    }),
+    async (c) =>
+      c.json({ rules: (await listAlertRules(c.var.deps.db, c.var.admin.workspaceId)).map(ruleView) }, 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/alert-rules',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'Add a rule (for example a second queue backlog rule with another threshold)',
+      request: {
+        body: jsonBody(
+          alertRulePatchSchema.extend({
+            kind: alertRuleSchema.shape.kind,
+            name: z.string().min(1).max(100),
+            params: z.record(z.string(), z.unknown()),
+          }),
+        ),
+      },
+      responses: { 201: jsonContent(alertRuleSchema, 'The rule'), ...errorResponses(400, 401, 413, 415) },
+    }),
+    async (c) => {
+      const { db, clock } = c.var.deps;
+      const body = c.req.valid('json');
+      const now = clock.now();
+      const row: AlertRule = {
+        id: newId('rul', now),
+        workspaceId: c.var.admin.workspaceId,
+        kind: body.kind,
+        name: body.name,
+        severity: body.severity ?? 'page',
+        forMs: body.forMs ?? 0,
+        repeatIntervalMs: body.repeatIntervalMs ?? 4 * 3_600_000,
+        params: checkParams(body.kind, body.params),
+        enabled: body.enabled ?? true,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await insertAlertRulesQuery(db, [row]);
+      return c.json(ruleView(row), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/alert-rules/{id}',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'Change or disable a rule',
+      request: { params: alertIdParam, body: jsonBody(alertRulePatchSchema) },
+      responses: {
+        200: jsonContent(alertRuleSchema, 'The rule'),
+        ...errorResponses(400, 401, 404, 413, 415),
+      },
+    }),
+    async (c) => {
+      const { db, clock } = c.var.deps;
+      const { workspaceId } = c.var.admin;
+      const rule = await findAlertRule(db, workspaceId, c.req.valid('param').id);
+      if (!rule) throw new ApiError(404, 'not_found', 'No such alert rule in this workspace.');
+      const { params, ...rest } = c.req.valid('json');
+      const updated = await updateAlertRule(db, workspaceId, rule.id, {
+        ...rest,
+        ...(params !== undefined ? { params: checkParams(rule.kind, params) } : {}),
+        updatedAt: clock.now(),
+      });
+      return c.json(ruleView(updated!), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/alerts',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'Alerts, firing and past, newest first, each with its timeline',
+      request: { query: alertListQuery },
+      responses: {
+        200: jsonContent(
+          z.object({ alerts: z.array(alertSchema), nextBefore: z.number().int().nullable() }),
+          'Alerts',
+        ),
+        ...errorResponses(400, 401),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const rows = await listAlerts(c.var.deps.db, c.var.admin.workspaceId, q);
+      return c.json(
+        { alerts: rows.map(alertView), nextBefore: rows.length === q.limit ? rows.at(-1)!.startedAt : null },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/alerts/{id}',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'One alert with its timeline',
+      request: { params: alertIdParam },
+      responses: { 200: jsonContent(alertSchema, 'The alert'), ...errorResponses(401, 404) },
+    }),
+    async (c) => {
+      const { db } = c.var.deps;
+      const { workspaceId } = c.var.admin;
+      const alert = await findAlert(db, workspaceId, c.req.valid('param').id);
+      if (!alert) throw new ApiError(404, 'not_found', 'No such alert in this workspace.');
+      const [withTimeline] = (
+        await listAlerts(db, workspaceId, { limit: 1, before: alert.startedAt + 1 })
+      ).filter((a) => a.id === alert.id);
+      return c.json(alertView(withTimeline ?? { ...alert, timeline: [] }), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/notifications',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'Alert notifications, newest first, each with every delivery attempt and its result',
+      request: { query: notificationListQuery },
+      responses: {
+        200: jsonContent(z.object({ notifications: z.array(notificationSchema) }), 'Notifications'),
+        ...errorResponses(400, 401),
+      },
+    }),
+    async (c) => {
+      const { db } = c.var.deps;
+      const { workspaceId } = c.var.admin;
+      const rows = await listNotifications(db, workspaceId, c.req.valid('query'));
+      const attempts = await listNotificationAttempts(db, workspaceId, [
+        ...new Set(rows.map((r) => r.messageId).filter((m): m is string => m !== null)),
+      ]);
+      return c.json(
+        {
+          notifications: rows.map((n) => ({
+            id: n.id,
+            alertId: n.alertId,
+            subscriptionId: n.subscriptionId,
+            channel: n.channel,
+            kind: n.kind,
+            status: n.status,
+            reason: n.reason,
+            attempts: n.attempts,
+            dueAt: n.dueAt,
+            nextAttemptAt: n.nextAttemptAt,
+            lastError: n.lastError,
+            lastStatusCode: n.lastStatusCode,
+            createdAt: n.createdAt,
+            deliveredAt: n.deliveredAt,
+            attemptLog: attempts
+              .filter((a) => a.notificationIds.includes(n.id))
+              .map((a) => ({ at: a.at, ok: a.ok, statusCode: a.statusCode, error: a.error, title: a.title })),
+          })),
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/alert-subscriptions/push-key',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'The VAPID public key a browser subscribes with (`applicationServerKey`)',
+      responses: {
+        200: jsonContent(z.object({ publicKey: z.string() }), 'The key'),
+        ...errorResponses(401),
+        503: jsonContent(errorSchema, 'Web push is not available on this runtime'),
+      },
+    }),
+    async (c) => {
+      const key = c.var.deps.alerts?.vapidPublicKey;
+      if (!key)
+        throw new ApiError(
+          503,
+          'web_push_unavailable',
+          'Web push is not available here (no SECRETS_KEY, or on Workers).',
+        );
+      return c.json({ publicKey: key }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/alert-subscriptions',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'Who hears of alerts: email, web push and webhook subscriptions',
+      responses: {
+        200: jsonContent(z.object({ subscriptions: z.array(alertSubscriptionSchema) }), 'Subscriptions'),
+        ...errorResponses(401),
+      },
+    }),
+    async (c) =>
+      c.json(
+        {
+          subscriptions: (await listAlertSubscriptions(c.var.deps.db, c.var.admin.workspaceId)).map(
+            subscriptionView,
+          ),
+        },
+        200,
+      ),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/alert-subscriptions',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'Subscribe an email address, a browser (web push) or a webhook to alerts, with filters',
+      request: { body: jsonBody(newAlertSubscriptionSchema) },
+      responses: {
+        201: jsonContent(alertSubscriptionSchema, 'The subscription (a webhook’s secret shown once)'),
+        ...errorResponses(400, 401, 409, 413, 415),
+        503: jsonContent(errorSchema, 'No SECRETS_KEY to seal a webhook secret with'),
+      },
+    }),
+    async (c) => {
+      const { db, clock, secretBox } = c.var.deps;
+      const { workspaceId } = c.var.admin;
+      const body = c.req.valid('json');
+      const existing = await listAlertSubscriptions(db, workspaceId);
+      if (existing.length >= MAX_SUBSCRIPTIONS)
+        throw new ApiError(
+          409,
+          'too_many_subscriptions',
+          `A workspace may have at most ${MAX_SUBSCRIPTIONS} alert subscriptions.`,
+        );
+      const now = clock.now();
+      const id = newId('asb', now);
+      const target =
+        body.channel === 'email'
+          ? body.email
+          : body.channel === 'webhook'
+            ? body.url
+            : body.subscription.endpoint;
+      const duplicate = existing.find((s) => s.channel === body.channel && s.target === target);
+      if (duplicate)
+        throw new ApiError(
+          409,
+          'already_subscribed',
+          `This ${body.channel} target is subscribed already (${duplicate.id}).`,
+          body.channel === 'web_push' ? 'subscription.endpoint' : body.channel === 'email' ? 'email' : 'url',
+        );
+      let secret: string | undefined;
+      let secretCiphertext: string | null = null;
+      if (body.channel === 'webhook') {
+        if (!secretBox)
+          throw new ApiError(503, 'secrets_key_missing', 'Set SECRETS_KEY to add webhook subscriptions.');
+        secret = generateWebhookSecret();
+        secretCiphertext = await secretBox.seal(secret, alertWebhookSecretContext(id));
+      }
+      const row: AlertSubscription = {
+        id,
+        workspaceId,
+        channel: body.channel,
+        target,
+        label: body.label ?? null,
+        pushKeys: body.channel === 'web_push' ? body.subscription.keys : null,
+        secretCiphertext,
+        severities: body.severities,
+        ruleIds: body.ruleIds,
+        deviceIds: body.deviceIds,
+        delayMs: body.delayMs,
+        enabled: true,
+        createdAt: now,
+        removedAt: null,
+        removedReason: null,
+      };
+      await insertAlertSubscription(db, row);
+      return c.json({ ...subscriptionView(row), ...(secret ? { secret } : {}) }, 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/alert-subscriptions/{id}',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: "Change a subscription's filters, delay or label, or pause it",
+      request: { params: alertIdParam, body: jsonBody(alertSubscriptionPatchSchema) },
+      responses: {
+        200: jsonContent(alertSubscriptionSchema, 'The subscription'),
+        ...errorResponses(400, 401, 404, 413, 415),
+      },
+    }),
+    async (c) => {
+      const row = await updateAlertSubscription(
+        c.var.deps.db,
+        c.var.admin.workspaceId,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+      );
+      if (!row) throw new ApiError(404, 'not_found', 'No such alert subscription in this workspace.');
+      return c.json(subscriptionView(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/alert-subscriptions/{id}',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'Unsubscribe (what was still pending for it is dropped)',
+      request: { params: alertIdParam },
+      responses: { 204: { description: 'Removed' }, ...errorResponses(401, 404) },
+    }),
+    async (c) => {
+      const removed = await removeAlertSubscription(c.var.deps.db, {
+        workspaceId: c.var.admin.workspaceId,
+        id: c.req.valid('param').id,
+        reason: 'removed by an admin',
+        now: c.var.deps.clock.now(),
+      });
+      if (!removed) throw new ApiError(404, 'not_found', 'No such alert subscription in this workspace.');
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/silences',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'Silences in force or scheduled',
+      responses: {
+        200: jsonContent(z.object({ silences: z.array(silenceSchema) }), 'Silences'),
+        ...errorResponses(401),
+      },
+    }),
+    async (c) =>
+      c.json(
+        {
+          silences: (await listSilences(c.var.deps.db, c.var.admin.workspaceId, c.var.deps.clock.now())).map(
+            silenceView,
+          ),
+        },
+        200,
+      ),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/silences',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'Silence notifications by rule, device or component until a time (alerts are still recorded)',
+      request: { body: jsonBody(newSilenceSchema) },
+      responses: { 201: jsonContent(silenceSchema, 'The silence'), ...errorResponses(400, 401, 413, 415) },
+    }),
+    async (c) => {
+      const { db, clock } = c.var.deps;
+      const body = c.req.valid('json');
+      const now = clock.now();
+      const startsAt = body.startsAt ?? now;
+      if (body.endsAt <= Math.max(startsAt, now))
+        throw new ApiError(
+          400,
+          'invalid_request',
+          'endsAt must be after startsAt and in the future.',
+          'endsAt',
+        );
+      const row: Silence = {
+        id: newId('sil', now),
+        workspaceId: c.var.admin.workspaceId,
+        ruleId: body.ruleId ?? null,
+        deviceId: body.deviceId ?? null,
+        componentId: body.componentId ?? null,
+        comment: body.comment ?? null,
+        startsAt,
+        endsAt: body.endsAt,
+        createdAt: now,
+      };
+      await insertSilence(db, row);
+      return c.json(silenceView(row), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/silences/{id}',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'End a silence now',
+      request: { params: alertIdParam },
+      responses: { 204: { description: 'Ended' }, ...errorResponses(401, 404) },
+    }),
+    async (c) => {
+      const ended = await expireSilence(
+        c.var.deps.db,
+        c.var.admin.workspaceId,
+        c.req.valid('param').id,
+        c.var.deps.clock.now(),
+      );
+      if (!ended) throw new ApiError(404, 'not_found', 'No silence in force with this id in this workspace.');
+      return c.body(null, 204);
+    },
+  );

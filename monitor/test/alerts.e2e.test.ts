@@ -1,0 +1,317 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { newId } from '@lifeline/db';
+import { maintenances } from '@lifeline/db/schema';
+import { eq } from 'drizzle-orm';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakePushService } from '../../alerts/test/fakes/push-service.ts';
+import { FakeResend } from '../../alerts/test/fakes/resend-api.ts';
+import { tick } from '../src/tick.ts';
+import { heartbeat, startTestServer, type TestServer } from './helpers.ts';
+
+const S = 1_000;
+const INTERVAL = 30 * S;
+/** Offline after 5 missed intervals. */
+const GRACE = 5 * INTERVAL;
+
+/** What the page hands over from `PushManager.subscribe()`. */
+const pushSubscription = (b: { endpoint: string; keys: { p256dh: string; auth: string } }) => ({
+  endpoint: b.endpoint,
+  expirationTime: null,
+  keys: b.keys,
+});
+
+class WebhookReceiver {
+  readonly got: { headers: Record<string, string>; body: string }[] = [];
+  status = 200;
+  #server: Server | null = null;
+  url = '';
+  async start() {
+    this.#server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        this.got.push({ headers: req.headers as Record<string, string>, body });
+        res.writeHead(this.status).end();
+      });
+    });
+    await new Promise<void>((r) => this.#server!.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/alerts`;
+  }
+  stop() {
+    return new Promise<void>((r) => (this.#server ? this.#server.close(() => r()) : r()));
+  }
+}
+
+describe('alerts end to end', () => {
+  const push = new FakePushService();
+  const resend = new FakeResend();
+  const hook = new WebhookReceiver();
+  let s: TestServer;
+  let key: string;
+  const phones: { id: string; token: string; seq: number; name: string }[] = [];
+
+  async function beat(p: (typeof phones)[number], overrides: Parameters<typeof heartbeat>[0] = {}) {
+    const res = await s.request('POST', '/v1/heartbeats', {
+      token: p.token,
+      body: heartbeat({ runId: `run-${p.id}`, seq: p.seq++, ...overrides }),
+    });
+    expect(res.status).toBe(202);
+  }
+  /** Advances the clock by `ms` in tick-sized steps, heartbeating the `alive` phones every interval. */
+  async function run(ms: number, alive: (typeof phones)[number][] = []) {
+    const end = s.clock.now() + ms;
+    while (s.clock.now() < end) {
+      const step = Math.min(5 * S, end - s.clock.now());
+      s.clock.advance(step);
+      if (s.clock.now() % INTERVAL < step) for (const p of alive) await beat(p);
+      await tick(s.deps, s.clock.now());
+    }
+  }
+  async function subscribe(body: Record<string, unknown>) {
+    const res = await s.request('POST', '/v1/alert-subscriptions', { token: key, body });
+    expect(res.status, JSON.stringify(res.json)).toBe(201);
+    return res.json;
+  }
+
+  beforeAll(async () => {
+    await Promise.all([push.start(), resend.start(), hook.start()]);
+    s = await startTestServer({
+      alerts: {
+        resendApiKey: resend.apiKey,
+        resendBaseUrl: resend.url,
+        emailFrom: 'Lifeline <alerts@example.com>',
+      },
+    });
+    key = s.creds.apiKey;
+    for (const name of ['Shop phone 1', 'Shop phone 2', 'Shop phone 3']) {
+      const { deviceId, token } = await s.enrollDevice(name);
+      phones.push({ id: deviceId, token, seq: 0, name });
+    }
+  });
+  afterAll(async () => {
+    await s.close();
+    await Promise.all([push.stop(), resend.stop(), hook.stop()]);
+  });
+  beforeEach(async () => {
+    // Everyone healthy and online again, nothing firing.
+    await run(2 * INTERVAL, phones);
+  });
+
+  it('starts every workspace with the default rules and serves the VAPID key', async () => {
+    const rules = await s.request('GET', '/v1/alert-rules', { token: key });
+    expect(rules.json.rules.map((r: { kind: string }) => r.kind).sort()).toEqual([
+      'carrier_delivery_drop',
+      'device_degraded',
+      'device_offline',
+      'probe_down',
+      'queue_backlog',
+      'slo_burn',
+    ]);
+    const pk = await s.request('GET', '/v1/alert-subscriptions/push-key', { token: key });
+    expect(pk.json.publicKey).toMatch(/^[A-Za-z0-9_-]{87}$/);
+  });
+
+  it('pages a dead phone by push within grace + 10 s, groups simultaneous ones, and sends one recovery', async () => {
+    const browser = push.subscribe();
+    const sub = await subscribe({
+      channel: 'web_push',
+      subscription: pushSubscription(browser),
+      label: 'ops laptop',
+    });
+    const [p1, p2, p3] = phones as [
+      (typeof phones)[number],
+      (typeof phones)[number],
+      (typeof phones)[number],
+    ];
+    const lastBeat = s.clock.now();
+    await beat(p1);
+    await beat(p2);
+    const before = push.received.length;
+    // p1 and p2 go silent together; p3 keeps reporting.
+    let deliveredAt: number | null = null;
+    for (let t = 0; t < GRACE + 20 * S && deliveredAt === null; t += 5 * S) {
+      await run(5 * S, [p3]);
+      if (push.received.length > before) deliveredAt = s.clock.now();
+    }
+    expect(deliveredAt).not.toBeNull();
+    expect(deliveredAt! - lastBeat).toBeLessThanOrEqual(GRACE + 10 * S);
+    const page = push.received.slice(before);
+    expect(page).toHaveLength(1); // one message for both phones
+    expect(page[0]!.payload).toMatchObject({ title: 'Device offline: 2 firing' });
+    expect((page[0]!.payload as { body: string }).body).toContain('Shop phone 1: firing');
+    expect(page[0]!.urgency).toBe('high');
+
+    const firing = await s.request('GET', '/v1/alerts?state=firing', { token: key });
+    expect(firing.json.alerts.map((a: { subject: { name: string } }) => a.subject.name).sort()).toEqual([
+      'Shop phone 1',
+      'Shop phone 2',
+    ]);
+    expect(firing.json.alerts[0].timeline.map((e: { kind: string }) => e.kind)).toEqual(['fire']);
+
+    // They come back: two on-time heartbeats each, then one grouped recovery.
+    await run(3 * INTERVAL, phones);
+    const recovery = push.received.slice(before + 1);
+    expect(recovery).toHaveLength(1);
+    expect(recovery[0]!.payload).toMatchObject({ title: 'Device offline: 2 resolved' });
+    const resolved = await s.request('GET', '/v1/alerts?state=resolved', { token: key });
+    expect(resolved.json.alerts[0].timeline.map((e: { kind: string }) => e.kind)).toEqual([
+      'fire',
+      'resolve',
+    ]);
+
+    const notes = await s.request('GET', `/v1/notifications?limit=10`, { token: key });
+    const mine = notes.json.notifications.filter(
+      (n: { subscriptionId: string }) => n.subscriptionId === sub.id,
+    );
+    expect(mine.map((n: { status: string }) => n.status)).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+      'delivered',
+    ]);
+    expect(mine[0].attemptLog).toHaveLength(1);
+    await s.request('DELETE', `/v1/alert-subscriptions/${sub.id}`, { token: key });
+  });
+
+  it('emails only for extended downtime, and not at all when the phone is back before the delay', async () => {
+    const sub = await subscribe({ channel: 'email', email: 'owner@example.com', delayMs: 10 * 60 * S });
+    const [p1] = phones as [(typeof phones)[number]];
+    const others = phones.slice(1);
+    // A short outage: offline, back after 2 minutes.
+    await run(GRACE + 2 * 60 * S, others);
+    await run(15 * 60 * S, phones);
+    expect(resend.sent.filter((e) => e.to.includes('owner@example.com'))).toHaveLength(0);
+    // A long one: the email goes out once, about 10 minutes after the alert fired.
+    await run(GRACE + 12 * 60 * S, others);
+    const emails = resend.sent.filter((e) => e.to.includes('owner@example.com'));
+    expect(emails).toHaveLength(1);
+    expect(emails[0]).toMatchObject({ subject: `Device offline: ${p1.name} (firing)` });
+    expect(emails[0]!.idempotencyKey).toMatch(/^nmsg_/);
+    await s.request('DELETE', `/v1/alert-subscriptions/${sub.id}`, { token: key });
+    await run(3 * INTERVAL, phones);
+  });
+
+  it('keeps retrying a push service that is down, delivers once when it is back, and removes a 410 subscription', async () => {
+    const browser = push.subscribe();
+    const sub = await subscribe({ channel: 'web_push', subscription: pushSubscription(browser) });
+    const [p1] = phones as [(typeof phones)[number]];
+    push.setStatus(browser.id, 503);
+    await run(GRACE + 30 * S, phones.slice(1));
+    const delivered = () => push.received.filter((r) => r.subscriptionId === browser.id);
+    expect(delivered()).toHaveLength(0);
+    expect(push.rejected.filter((r) => r.subscriptionId === browser.id).length).toBeGreaterThanOrEqual(2);
+    push.setStatus(browser.id, 201);
+    await run(2 * 60 * S, phones.slice(1));
+    expect(delivered()).toHaveLength(1);
+    expect(delivered()[0]!.payload).toMatchObject({ title: `Device offline: ${p1.name} (firing)` });
+
+    // The browser unsubscribes: the next message gets 410 and the subscription is removed.
+    push.setStatus(browser.id, 410);
+    await run(3 * INTERVAL, phones);
+    const subs = await s.request('GET', '/v1/alert-subscriptions', { token: key });
+    expect(subs.json.subscriptions.map((x: { id: string }) => x.id)).not.toContain(sub.id);
+  });
+
+  it('records but does not send alerts under a silence or a maintenance window', async () => {
+    const receiverSub = await subscribe({ channel: 'webhook', url: hook.url });
+    expect(receiverSub.secret).toMatch(/^whsec_/);
+    const [p1, p2] = phones as [(typeof phones)[number], (typeof phones)[number]];
+    const silence = await s.request('POST', '/v1/silences', {
+      token: key,
+      body: { deviceId: p1.id, endsAt: s.clock.now() + 3_600_000, comment: 'moving the phone' },
+    });
+    expect(silence.status).toBe(201);
+    const sent = hook.got.length;
+    await run(GRACE + 30 * S, phones.slice(1));
+    expect(hook.got.length).toBe(sent);
+    const firing = await s.request('GET', '/v1/alerts?state=firing', { token: key });
+    expect(firing.json.alerts.map((a: { subject: { id: string } }) => a.subject.id)).toContain(p1.id);
+    const notes = await s.request('GET', '/v1/notifications?status=suppressed', { token: key });
+    expect(notes.json.notifications[0]).toMatchObject({
+      status: 'suppressed',
+      reason: `silence ${silence.json.id}`,
+    });
+    await run(3 * INTERVAL, phones);
+
+    // p2 goes down without a silence: the webhook hears it, signed.
+    await run(GRACE + 30 * S, [p1, phones[2]!]);
+    const event = hook.got.at(-1)!;
+    // Signed per Standard Webhooks; the test clock is in the past, so check the signature as
+    // \`verify\` does but without its 5-minute freshness window.
+    const stamp = new Date(Number(event.headers['webhook-timestamp']) * 1000);
+    expect(event.headers['webhook-signature']).toBe(
+      new Webhook(receiverSub.secret).sign(event.headers['webhook-id']!, stamp, event.body),
+    );
+    expect(JSON.parse(event.body)).toMatchObject({
+      type: 'alert.notification',
+      data: { title: `Device offline: ${p2.name} (firing)` },
+    });
+    await run(3 * INTERVAL, phones);
+
+    // A maintenance window for the whole workspace: p2 going down again is recorded, not sent.
+    const window = newId('mnt');
+    await s.deps.db.insert(maintenances).values({
+      id: window,
+      workspaceId: s.creds.workspaceId,
+      title: 'Rewiring the shop',
+      startsAt: s.clock.now(),
+      endsAt: s.clock.now() + 3_600_000,
+      componentIds: null,
+      createdAt: s.clock.now(),
+    });
+    const beforeMaintenance = hook.got.length;
+    await run(GRACE + 30 * S, [p1, phones[2]!]);
+    expect(hook.got.length).toBe(beforeMaintenance);
+    const held = await s.request('GET', '/v1/notifications?status=suppressed', { token: key });
+    expect(held.json.notifications[0]).toMatchObject({ reason: `maintenance ${window}` });
+    await s.deps.db.delete(maintenances).where(eq(maintenances.id, window));
+    await run(3 * INTERVAL, phones);
+    await s.request('DELETE', `/v1/alert-subscriptions/${receiverSub.id}`, { token: key });
+  });
+
+  it('fires the degraded rule from what the phone reports, after its wait', async () => {
+    const [p1] = phones as [(typeof phones)[number]];
+    const others = phones.slice(1);
+    for (let i = 0; i < 14; i++) {
+      await beat(p1, { battery: { percent: 12, charging: false, temperatureC: 30 } });
+      await run(INTERVAL, others);
+    }
+    const firing = await s.request('GET', '/v1/alerts?state=firing', { token: key });
+    const degraded = firing.json.alerts.find((a: { summary: string }) =>
+      a.summary.startsWith('Device degraded'),
+    );
+    expect(degraded?.summary).toBe('Device degraded: battery 12 % and not charging');
+    expect(degraded.timeline.map((e: { kind: string }) => e.kind)).toEqual(['pending', 'fire']);
+  });
+
+  it('refuses bad input naming the field, and keeps alerts to their workspace', async () => {
+    const bad = await s.request('POST', '/v1/alert-subscriptions', {
+      token: key,
+      body: { channel: 'email', email: 'nope' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.field).toBe('email');
+    const rules = await s.request('GET', '/v1/alert-rules', { token: key });
+    const backlog = rules.json.rules.find((r: { kind: string }) => r.kind === 'queue_backlog');
+    const patch = await s.request('PATCH', `/v1/alert-rules/${backlog.id}`, {
+      token: key,
+      body: { params: { depth: -5, horizonMs: 60_000, trendWindowMs: 300_000 } },
+    });
+    expect(patch.status).toBe(400);
+    expect(patch.json.error.field).toBe('params.depth');
+    const silence = await s.request('POST', '/v1/silences', { token: key, body: { endsAt: 1 } });
+    expect(silence.json.error.field).toBe('endsAt');
+    const other = await s.createWorkspace('other');
+    const theirs = await s.request('GET', '/v1/alerts', { token: other.apiKey });
+    expect(theirs.json.alerts).toEqual([]);
+    const peek = await s.request('PATCH', `/v1/alert-rules/${backlog.id}`, {
+      token: other.apiKey,
+      body: { enabled: false },
+    });
+    expect(peek.status).toBe(404);
+  });
+});
