@@ -217,6 +217,16 @@ describe('the Worker in workerd (wrangler dev, local D1)', () => {
     expect(device, list.text).toMatchObject({ name: 'Edge phone', liveness: 'online' });
     expect((await http('GET', '/v1/devices', { token: 'll_admin_wrong' })).status).toBe(401);
 
+    // The status page's machine-readable twins live in the Hono app, so the edge serves them too.
+    const summary = await http('GET', '/api/v2/summary.json');
+    expect(summary.status, summary.text).toBe(200);
+    expect(summary.json.status.indicator).toBeDefined();
+    expect(summary.json.page.name).toBeDefined();
+    const rss = await http('GET', '/history.rss');
+    expect(rss.status, rss.text).toBe(200);
+    expect(rss.text).toContain('<rss version="2.0"');
+    expect((await http('GET', '/badge/status.svg')).text).toContain('<svg');
+
     // The Cron Trigger, as wrangler dev --test-scheduled exposes it.
     const scheduled = await http('GET', '/__scheduled?cron=*+*+*+*+*');
     expect(scheduled.status, `${scheduled.text}\n${devOutput}`).toBe(200);

@@ -1,6 +1,12 @@
 import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { deliveryRollups, type Granularity, platformRollups, uptimeRollups } from '../schema/index.ts';
+import {
+  deliveryRollups,
+  type Granularity,
+  granularities,
+  platformRollups,
+  uptimeRollups,
+} from '../schema/index.ts';
 import { jsonChunks } from './chunks.ts';
 
 export interface UptimeDelta {
@@ -223,10 +229,21 @@ export async function sumRollupsByRange(
   if (scopeKeyList.length === 0 || ranges.length === 0) return out;
   const t = table === 'uptime' ? uptimeRollups : deliveryRollups;
   const columns: readonly string[] = table === 'uptime' ? UPTIME_COLUMNS : DELIVERY_SQL_COLUMNS;
+  // Bucket bounds and granularities are written into the SQL as literals (checked integers and enum
+  // values), so the only bound parameters are the scope keys: Cloudflare D1 allows 100 per query.
+  const int = (n: number) => {
+    if (!Number.isSafeInteger(n)) throw new Error(`Not an integer bucket bound: ${n}`);
+    return sql.raw(String(n));
+  };
+  const gran = (g: RangePart['granularity']) => {
+    if (!granularities.includes(g)) throw new Error(`Unknown granularity: ${g}`);
+    return sql.raw(`'${g}'`);
+  };
   const cond = (parts: RangePart[]) =>
     sql.join(
       parts.map(
-        (p) => sql`(granularity = ${p.granularity} AND bucket_start >= ${p.from} AND bucket_start < ${p.to})`,
+        (p) =>
+          sql`(granularity = ${gran(p.granularity)} AND bucket_start >= ${int(p.from)} AND bucket_start < ${int(p.to)})`,
       ),
       sql` OR `,
     );
@@ -250,27 +267,51 @@ export async function sumRollupsByRange(
   for (const p of ranges.flat().flatMap((x) => x.parts))
     distinct.set(`${p.granularity}:${p.from}:${p.to}`, p);
   if (distinct.size === 0) return out;
-  const source = sql.join(
-    [...distinct.values()].map(
-      (p) =>
-        sql`SELECT * FROM ${t} WHERE ${inArray(t.scopeKey, scopeKeyList)} AND ${t.granularity} = ${p.granularity} AND ${t.bucketStart} >= ${p.from} AND ${t.bucketStart} < ${p.to}`,
-    ),
-    sql` UNION `,
-  );
-  const rows = await db.all<Record<string, unknown>>(sql`
-    SELECT scope_key, ${sql.join(
-      selects.map((s, i) => sql`${s} AS ${sql.identifier(`c${i}`)}`),
-      sql`, `,
-    )}
-    FROM (${source})
-    GROUP BY scope_key`);
-  for (const row of rows) {
-    const values = ranges.map((_, r) =>
-      columns.map((_, c) => Number(row[`c${r * columns.length + c}`] ?? 0)),
+  // Each part repeats the scope keys, so many scopes go in several queries of at most ~90 parameters.
+  const perQuery = Math.max(1, Math.floor(MAX_BOUND_PARAMETERS / distinct.size));
+  for (let i = 0; i < scopeKeyList.length; i += perQuery) {
+    const keys = scopeKeyList.slice(i, i + perQuery);
+    const source = unionOf(
+      [...distinct.values()].map(
+        (p) =>
+          sql`SELECT * FROM ${t} WHERE ${inArray(t.scopeKey, keys)} AND ${t.granularity} = ${gran(p.granularity)} AND ${t.bucketStart} >= ${int(p.from)} AND ${t.bucketStart} < ${int(p.to)}`,
+      ),
     );
-    out.set(String(row.scope_key), values);
+    const rows = await db.all<Record<string, unknown>>(sql`
+      SELECT scope_key, ${sql.join(
+        selects.map((s, i) => sql`${s} AS ${sql.identifier(`c${i}`)}`),
+        sql`, `,
+      )}
+      FROM (${source})
+      GROUP BY scope_key`);
+    for (const row of rows) {
+      const values = ranges.map((_, r) =>
+        columns.map((_, c) => Number(row[`c${r * columns.length + c}`] ?? 0)),
+      );
+      out.set(String(row.scope_key), values);
+    }
   }
   return out;
+}
+
+/** Bound parameters per query, under Cloudflare D1's limit of 100. */
+const MAX_BOUND_PARAMETERS = 90;
+/** Terms of one compound SELECT: D1 allows 5 ("too many terms in compound SELECT" beyond). */
+const MAX_COMPOUND_TERMS = 5;
+
+/**
+ * `a UNION b UNION …` as a tree of compound SELECTs of at most 5 terms each (UNION is associative, so the
+ * rows are the same), which D1 accepts whatever the number of terms.
+ */
+function unionOf(terms: SQL[]): SQL {
+  let level = terms;
+  while (level.length > MAX_COMPOUND_TERMS) {
+    const next: SQL[] = [];
+    for (let i = 0; i < level.length; i += MAX_COMPOUND_TERMS)
+      next.push(sql`SELECT * FROM (${sql.join(level.slice(i, i + MAX_COMPOUND_TERMS), sql` UNION `)})`);
+    level = next;
+  }
+  return sql.join(level, sql` UNION `);
 }
 
 /** Every carrier scope key of a workspace that has delivery rollups. */
