@@ -10,7 +10,7 @@ import { jsonLogger } from './logger.ts';
 import { configureRetention } from './reliability/retention.ts';
 import { startNodeServer } from './server.ts';
 import { ensureFirstAdmin, firstAdminBanner } from './site/first-admin.ts';
-import { dispatchAlerts, tick } from './tick.ts';
+import { tick } from './tick.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -58,23 +58,6 @@ async function main(): Promise<void> {
     `Lifeline is listening on ${server.url} (database ${redact(config.DATABASE_URL)}); API reference at ${url}/docs`,
   );
 
-  // A group of alert notifications waiting a moment for companions is sent when ready, not a tick later.
-  let dispatchTimer: NodeJS.Timeout | null = null;
-  const scheduleAlertDispatch = (wakeAt: number | null) => {
-    if (wakeAt === null || dispatchTimer) return;
-    dispatchTimer = setTimeout(
-      async () => {
-        dispatchTimer = null;
-        try {
-          const report = await dispatchAlerts(server.deps, systemClock.now());
-          scheduleAlertDispatch(report.wakeAt);
-        } catch (err) {
-          logger.error('alert dispatch failed', { error: err instanceof Error ? err.message : String(err) });
-        }
-      },
-      Math.max(0, wakeAt - systemClock.now()),
-    );
-  };
   let ticking = false;
   const job = CronJob.from({
     cronTime: `*/${config.TICK_INTERVAL_S} * * * * *`,
@@ -85,7 +68,7 @@ async function main(): Promise<void> {
       try {
         const report = await tick(server.deps, systemClock.now());
         for (const change of report.livenessChanges) logger.info('device liveness', change);
-        scheduleAlertDispatch(report.alerts.dispatch?.wakeAt ?? null);
+        server.alertScheduler.dispatchAt(report.alerts.dispatch?.wakeAt ?? null);
       } catch (err) {
         logger.error('tick failed', { error: err instanceof Error ? err.message : String(err) });
       } finally {
@@ -96,7 +79,6 @@ async function main(): Promise<void> {
 
   const stop = async () => {
     await job.stop();
-    if (dispatchTimer) clearTimeout(dispatchTimer);
     await server.close();
     process.exit(0);
   };

@@ -8,17 +8,19 @@ import { migrateDb } from '@lifeline/db/migrate';
 import { webhooks } from '@lifeline/db/schema';
 import { createAlertChannels } from './alerting/channels.ts';
 import { ensureDefaultAlertRulesEverywhere } from './alerting/evaluate.ts';
+import { AlertScheduler } from './alerting/scheduler.ts';
 import { createApp } from './app.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { ConfigError } from './config.ts';
 import type { Deps } from './deps.ts';
 import { createAuthCache } from './http/auth-cache.ts';
 import { GroupCommitWriter } from './ingest/group-commit.ts';
-import { createHeartbeatFlush } from './ingest/heartbeats.ts';
+import { createHeartbeatFlush, type HeartbeatWrite } from './ingest/heartbeats.ts';
 import { jsonLogger, type Logger } from './logger.ts';
 import { WorkNotifier } from './pipeline/notifier.ts';
 import { decodeSecretsKey, generateSecretsKey, SecretBox, SecretBoxError } from './secret-box.ts';
 import { loadSite } from './site/mount.ts';
+import { dispatchAlerts } from './tick.ts';
 
 export interface NodeServerOptions {
   databaseUrl: string;
@@ -53,6 +55,8 @@ export interface NodeServer {
   deps: Deps;
   /** The status site's build/load, when mounted. */
   site: { built: boolean; ms: number } | null;
+  /** Alert work between ticks: device-health rules on ingest, notification groups when ready. */
+  alertScheduler: AlertScheduler;
   close(): Promise<void>;
 }
 
@@ -63,7 +67,15 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
   const database = await createDb(options.databaseUrl, { authToken: options.databaseAuthToken });
   await migrateDb(database);
   const db = database.db;
-  const heartbeats = new GroupCommitWriter(createHeartbeatFlush(db), { maxBatch: 1_000 });
+  const flushHeartbeats = createHeartbeatFlush(db);
+  let alertScheduler: AlertScheduler | null = null;
+  const heartbeats = new GroupCommitWriter(
+    async (items: HeartbeatWrite[]) => {
+      await flushHeartbeats(items);
+      alertScheduler?.noticeHeartbeats(items);
+    },
+    { maxBatch: 1_000 },
+  );
   const host = options.host ?? '127.0.0.1';
   const deps: Deps = {
     db,
@@ -90,6 +102,12 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
         : options.alerts.mailLogPath,
   });
   await ensureDefaultAlertRulesEverywhere(db, clock.now());
+  alertScheduler = new AlertScheduler({
+    db,
+    clock,
+    logger: deps.logger,
+    dispatch: (now) => (deps.alerts ? dispatchAlerts(deps, now) : Promise.resolve(null)),
+  });
   if (secrets.createdKeyFile && (await db.$count(webhooks)) > 0) {
     deps.logger.warn(
       'secrets.key was missing, so a new one was made: existing webhook signing secrets cannot be opened until each webhook rotates its secret',
@@ -118,10 +136,12 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     url,
     deps,
     site: site && { built: site.built, ms: site.ms },
+    alertScheduler: alertScheduler!,
     async close() {
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await heartbeats.drain();
+      alertScheduler?.close();
       database.close();
     },
   };

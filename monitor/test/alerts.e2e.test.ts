@@ -288,6 +288,42 @@ describe('alerts end to end', () => {
     expect(degraded.timeline.map((e: { kind: string }) => e.kind)).toEqual(['pending', 'fire']);
   });
 
+  it('post-mortem: a queue going from 85 to 100 in 3 minutes against a 95 rule fires on ingest before it gets there', async () => {
+    const rules = await s.request('GET', '/v1/alert-rules', { token: key });
+    const backlog = rules.json.rules.find((r: { kind: string }) => r.kind === 'queue_backlog');
+    const set = await s.request('PATCH', `/v1/alert-rules/${backlog.id}`, {
+      token: key,
+      body: { params: { depth: 95, horizonMs: 60_000, trendWindowMs: 300_000 } },
+    });
+    expect(set.status).toBe(200);
+    const [p1] = phones as [(typeof phones)[number]];
+    const firingBacklog = async () => {
+      const res = await s.request('GET', '/v1/alerts?state=firing', { token: key });
+      return res.json.alerts.find((a: { summary: string }) => a.summary.startsWith('Queue backlog'));
+    };
+    let firedAtDepth: number | null = null;
+    // One heartbeat every 15 s, no tick in between: only evaluation on ingest can fire it.
+    for (let t = 0; t <= 180 && firedAtDepth === null; t += 15) {
+      const depth = Math.round(85 + (15 * t) / 180);
+      await beat(p1, { queue: { depth, oldestPendingAgeS: t } });
+      const deadline = Date.now() + 2_500;
+      while (Date.now() < deadline) {
+        if (await firingBacklog()) {
+          firedAtDepth = depth;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      s.clock.advance(15 * S);
+    }
+    expect(firedAtDepth).not.toBeNull();
+    expect(firedAtDepth!).toBeLessThan(95);
+    expect((await firingBacklog()).summary).toMatch(
+      /^Queue backlog: queue at \d+, rising to \d+ within 1 min \(threshold 95\)$/,
+    );
+    await run(3 * INTERVAL, phones);
+  });
+
   it('refuses bad input naming the field, and keeps alerts to their workspace', async () => {
     const bad = await s.request('POST', '/v1/alert-subscriptions', {
       token: key,

@@ -44,12 +44,38 @@ export async function ensureDefaultAlertRulesEverywhere(db: Db, now: number): Pr
   for (const { id } of rows) await insertAlertRulesQuery(db, defaultAlertRuleRows(id, now));
 }
 
+/** One evaluation per workspace at a time in this process (the tick and ingest may overlap). */
+const inFlight = new Map<string, Promise<unknown>>();
+function oneAtATime<T>(workspaceId: string, work: () => Promise<T>): Promise<T> {
+  const previous = inFlight.get(workspaceId) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  const settled = next.catch(() => undefined);
+  inFlight.set(workspaceId, settled);
+  void settled.then(() => {
+    if (inFlight.get(workspaceId) === settled) inFlight.delete(workspaceId);
+  });
+  return next;
+}
+
+/** Judges a workspace's enabled rules (only those of `kinds`, when given) and applies the transitions. */
 export async function evaluateWorkspace(
   db: Db,
   workspaceId: string,
   now: number,
+  kinds?: AlertRule['kind'][],
 ): Promise<AppliedTransition[]> {
-  const rules = (await listAlertRules(db, workspaceId)).filter((r) => r.enabled);
+  return oneAtATime(workspaceId, () => evaluateNow(db, workspaceId, now, kinds));
+}
+
+async function evaluateNow(
+  db: Db,
+  workspaceId: string,
+  now: number,
+  kinds: AlertRule['kind'][] | undefined,
+): Promise<AppliedTransition[]> {
+  const rules = (await listAlertRules(db, workspaceId)).filter(
+    (r) => r.enabled && (!kinds || kinds.includes(r.kind)),
+  );
   if (rules.length === 0) return [];
   const open = await openAlerts(db, workspaceId);
   const conditions = await conditionsFor(db, workspaceId, rules, new Set(open.map((a) => a.dedupeKey)), now);
