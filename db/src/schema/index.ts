@@ -13,5 +13,6 @@ export * from './observation.ts';
 export * from './rollups.ts';
 export * from './sim-usage.ts';
 export * from './slos.ts';
+export * from './status-subscribers.ts';
 export * from './webhooks.ts';
 export * from './workspaces.ts';
