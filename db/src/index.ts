@@ -13,5 +13,6 @@ export * from './queries/reliability.ts';
 export * from './queries/retention.ts';
 export * from './queries/rollups.ts';
 export * from './queries/status-pages.ts';
+export * from './queries/status-subscribers.ts';
 export * from './queries/webhooks.ts';
 export * from './queries/workspaces.ts';
