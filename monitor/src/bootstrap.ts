@@ -20,9 +20,18 @@ export interface FirstRunCredentials {
  * On an empty database, creates the default workspace with an admin API key and a one-time device
  * enrolment code. Returns the secrets so the caller can show them once; returns null otherwise.
  */
-export async function bootstrapFirstRun(db: Db, now: number): Promise<FirstRunCredentials | null> {
+export async function bootstrapFirstRun(
+  db: Db,
+  now: number,
+  options: { heartbeatIntervalMs?: number } = {},
+): Promise<FirstRunCredentials | null> {
   if ((await countWorkspaces(db)) > 0) return null;
-  const ws = insertWorkspaceQuery(db, { slug: 'default', name: 'My workspace', now });
+  const ws = insertWorkspaceQuery(db, {
+    slug: 'default',
+    name: 'My workspace',
+    now,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+  });
   const key = await createApiKey(db, { workspaceId: ws.row.id, name: 'First-run admin key', now });
   await db.batch([
     ws.query,

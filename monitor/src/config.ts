@@ -14,6 +14,18 @@ export const configSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']).default('info'),
   TICK_INTERVAL_S: z.coerce.number().int().min(1).max(60).default(5),
+  /** Heartbeat interval of the workspace made on the first start (devices learn it from each answer). */
+  HEARTBEAT_INTERVAL_S: z.coerce.number().int().min(1).max(600).default(30),
+  /** Alert email through Resend; without it, emails go to MAIL_LOG. */
+  RESEND_API_KEY: z.string().min(1).optional(),
+  ALERT_EMAIL_FROM: z.string().min(3).default('Lifeline <alerts@lifeline.invalid>'),
+  /** Where alert emails are written without RESEND_API_KEY (default: mail.log beside a file database). */
+  MAIL_LOG: z.string().min(1).optional(),
+  /** The contact push services see for web push (`mailto:` or `https:`). */
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)/, 'must start with mailto: or https://')
+    .optional(),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(95).max(3650).default(400),
   /** Encrypts stored secrets (webhook signing secrets); base64 of 32 bytes. */

@@ -37,6 +37,12 @@ async function main(): Promise<void> {
       clock: systemClock,
       logger,
       site: true,
+      alerts: {
+        resendApiKey: config.RESEND_API_KEY,
+        emailFrom: config.ALERT_EMAIL_FROM,
+        ...(config.MAIL_LOG ? { mailLogPath: config.MAIL_LOG } : {}),
+        ...(config.VAPID_SUBJECT ? { vapidSubject: config.VAPID_SUBJECT } : {}),
+      },
     });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -46,7 +52,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const url = server.deps.publicUrl;
-  const creds = await bootstrapFirstRun(server.deps.db, systemClock.now());
+  const creds = await bootstrapFirstRun(server.deps.db, systemClock.now(), {
+    heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_S * 1000,
+  });
   if (creds) console.log(firstRunBanner(creds, url));
   const admin = await ensureFirstAdmin(server.deps.db, systemClock.now());
   if (admin)

@@ -18,12 +18,15 @@ export async function findWorkspaceBySlug(db: Db, slug: string): Promise<Workspa
   return row;
 }
 
-export function insertWorkspaceQuery(db: Db, input: { slug: string; name: string; now: number }) {
+export function insertWorkspaceQuery(
+  db: Db,
+  input: { slug: string; name: string; now: number; heartbeatIntervalMs?: number },
+) {
   const row: Workspace = {
     id: newId('ws', input.now),
     slug: input.slug,
     name: input.name,
-    heartbeatIntervalMs: 30_000,
+    heartbeatIntervalMs: input.heartbeatIntervalMs ?? 30_000,
     createdAt: input.now,
   };
   return { row, query: db.insert(workspaces).values(row) };
