@@ -11,11 +11,12 @@
 import { parseArgs } from 'node:util';
 import { type Bench, loadLine, machineLine } from './harness.ts';
 import { heartbeatBench } from './heartbeats.ts';
+import { messageBench } from './messages.ts';
 import { reliabilityBench } from './reliability.ts';
 import { statusPageBench } from './status-page.ts';
 
 /** In the order they run. Later: message pipeline, reliability queries, status page render. */
-const benches: Bench[] = [heartbeatBench, reliabilityBench, statusPageBench];
+const benches: Bench[] = [heartbeatBench, messageBench, reliabilityBench, statusPageBench];
 
 function usage(): string {
   return [
