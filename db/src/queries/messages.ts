@@ -90,7 +90,8 @@ export function dueQueuedMessages(db: Db, workspaceId: string, now: number, limi
     .where(
       and(
         eq(messages.workspaceId, workspaceId),
-        eq(messages.status, 'queued'),
+        // A literal, not a bound value, so SQLite can use the partial index of queued messages.
+        sql`${messages.status} = 'queued'`,
         or(isNull(messages.nextAttemptAt), lte(messages.nextAttemptAt, now)),
       ),
     )

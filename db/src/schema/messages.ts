@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { messageStates } from './constants.ts';
 import { workspaces } from './workspaces.ts';
@@ -54,6 +55,9 @@ export const messages = sqliteTable(
     index('messages_status_deadline_idx').on(t.status, t.deadlineAt),
     index('messages_device_status_idx').on(t.deviceId, t.status),
     index('messages_queue_idx').on(t.workspaceId, t.status, t.nextAttemptAt),
+    // The router's queue scan, oldest first: only queued rows, so its cost follows the queue, not the
+    // workspace's history of delivered messages.
+    index('messages_queued_idx').on(t.workspaceId, t.createdAt, t.id).where(sql`status = 'queued'`),
     index('messages_leased_idx').on(t.workspaceId, t.leasedAt),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX `messages_queued_idx` ON `messages` (`workspace_id`,`created_at`,`id`) WHERE status = 'queued';
