@@ -2,17 +2,12 @@
  * The alert rules a workspace starts with, and what each one judges. Device-health rules are judged on
  * ingest (each heartbeat), the rest on the tick; both go through the same pure functions here.
  */
+import { alertRuleKinds } from '@lifeline/db/schema';
 import type { Severity } from './subscriptions.ts';
 import { evaluateThreshold, type Sample, type ThresholdRule } from './threshold.ts';
 
-export const ruleKinds = [
-  'device_offline',
-  'device_degraded',
-  'queue_backlog',
-  'slo_burn',
-  'carrier_delivery_drop',
-  'probe_down',
-] as const;
+/** The rule kinds, as the schema stores them. */
+export const ruleKinds = alertRuleKinds;
 export type RuleKind = (typeof ruleKinds)[number];
 
 export interface RuleParams {

@@ -6,10 +6,10 @@
  * told the alert fired.
  */
 
-export const channels = ['web_push', 'email', 'webhook'] as const;
-export type Channel = (typeof channels)[number];
-export const severities = ['page', 'ticket', 'info'] as const;
-export type Severity = (typeof severities)[number];
+import type { alertChannels, alertSeverities } from '@lifeline/db/schema';
+
+export type Channel = (typeof alertChannels)[number];
+export type Severity = (typeof alertSeverities)[number];
 
 export interface Subscription {
   id: string;
