@@ -9,6 +9,7 @@
  * A new bench is a module in this folder exporting a `Bench` (see harness.ts), listed below.
  */
 import { parseArgs } from 'node:util';
+import { agentBench } from './agent.ts';
 import { type Bench, loadLine, machineLine } from './harness.ts';
 import { heartbeatBench } from './heartbeats.ts';
 import { messageBench } from './messages.ts';
@@ -16,7 +17,7 @@ import { reliabilityBench } from './reliability.ts';
 import { statusPageBench } from './status-page.ts';
 
 /** In the order they run. Later: message pipeline, reliability queries, status page render. */
-const benches: Bench[] = [heartbeatBench, messageBench, reliabilityBench, statusPageBench];
+const benches: Bench[] = [heartbeatBench, messageBench, reliabilityBench, statusPageBench, agentBench];
 
 function usage(): string {
   return [

@@ -3,12 +3,21 @@
  * uses it instead of fetch(): fetch loads undici, which alone costs a phone about 17 MB of RSS.
  */
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, keepAliveMsecs: 10_000 }),
-  'https:': new https.Agent({ keepAlive: true, keepAliveMsecs: 10_000 }),
-};
+const httpAgent = new http.Agent({ keepAlive: true, keepAliveMsecs: 10_000 });
+/** node:https (TLS) costs about 5 MB of RSS: loaded only for an https server. */
+let httpsLib: { lib: typeof https; agent: https.Agent } | null = null;
+
+async function transport(protocol: string): Promise<{ lib: typeof http | typeof https; agent: http.Agent }> {
+  if (protocol === 'http:') return { lib: http, agent: httpAgent };
+  if (protocol !== 'https:') throw new HttpError(`unsupported protocol ${protocol}`);
+  if (!httpsLib) {
+    const lib = (await import('node:https')).default;
+    httpsLib = { lib, agent: new lib.Agent({ keepAlive: true, keepAliveMsecs: 10_000 }) };
+  }
+  return httpsLib;
+}
 
 export interface HttpResponse {
   status: number;
@@ -34,11 +43,9 @@ export class HttpError extends Error {
   }
 }
 
-export function httpRequest(url: string, opts: HttpRequestOptions): Promise<HttpResponse> {
+export async function httpRequest(url: string, opts: HttpRequestOptions): Promise<HttpResponse> {
   const u = new URL(url);
-  const lib = u.protocol === 'https:' ? https : http;
-  const agent = agents[u.protocol as 'http:' | 'https:'];
-  if (!agent) return Promise.reject(new HttpError(`unsupported protocol ${u.protocol}`));
+  const { lib, agent } = await transport(u.protocol);
   const max = opts.maxResponseBytes ?? 8 * 1024 * 1024;
   return new Promise((resolve, reject) => {
     let settled = false;

@@ -139,6 +139,8 @@ export function openJournalDb(path: string): DatabaseSync {
     db.exec('PRAGMA synchronous = FULL');
   }
   db.exec('PRAGMA busy_timeout = 5000');
+  // The journal stays small: a 512 KiB page cache (the default is 2 MiB) keeps a phone's RSS down.
+  if (path !== ':memory:') db.exec('PRAGMA cache_size = -512');
   db.exec(SCHEMA);
   return db;
 }

@@ -154,6 +154,7 @@ export class SqliteEngineStore implements EngineStore {
     this.#db.exec('PRAGMA journal_mode = WAL');
     this.#db.exec('PRAGMA synchronous = FULL');
     this.#db.exec('PRAGMA busy_timeout = 5000');
+    this.#db.exec('PRAGMA cache_size = -512');
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS handed (id TEXT PRIMARY KEY, recipient TEXT NOT NULL, segments INTEGER NOT NULL,
         sim_slot INTEGER, handed_at INTEGER NOT NULL, state TEXT NOT NULL, state_at INTEGER NOT NULL, error_code TEXT);
