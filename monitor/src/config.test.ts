@@ -11,7 +11,18 @@ describe('loadConfig', () => {
       TICK_INTERVAL_S: 5,
       RETENTION_DAYS: 7,
       ROLLUP_RETENTION_DAYS: 400,
+      HEARTBEAT_INTERVAL_S: 30,
+      ALERT_EMAIL_FROM: 'Lifeline <alerts@lifeline.invalid>',
     });
+  });
+
+  it('refuses a VAPID subject push services would not accept, naming it', () => {
+    expect(() => loadConfig({ VAPID_SUBJECT: 'ops@example.com' })).toThrow(
+      /VAPID_SUBJECT: must start with mailto: or https:\/\//,
+    );
+    expect(loadConfig({ VAPID_SUBJECT: 'mailto:ops@example.com' }).VAPID_SUBJECT).toBe(
+      'mailto:ops@example.com',
+    );
   });
 
   it('accepts remote libSQL URLs with a token', () => {
