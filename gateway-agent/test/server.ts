@@ -4,6 +4,7 @@
  * leases lapse without waiting 75 s). It can be stopped and started again on the same port and file.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrapFirstRun } from '@lifeline/monitor/bootstrap';
@@ -47,11 +48,54 @@ export interface AgentTestServer {
   /** Every message of the workspace (paged). */
   allMessages(): Promise<Json[]>;
   tick(): Promise<unknown>;
-  /** Stops the HTTP server (the port stays ours to reuse). */
+  /** Cuts every connection and stops the HTTP server. */
   stop(): Promise<void>;
-  /** Starts it again on the same port and database file. */
+  /** Starts it again on the same ports and database file. */
   start(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * A TCP relay in front of the server. Node's `server.close()` waits for connections that are busy, and an
+ * agent's keep-alive long poll keeps one busy forever; the relay cuts every connection at once, so an
+ * outage is an outage (the server itself is then really stopped and started again).
+ */
+class Relay {
+  readonly sockets = new Set<Socket>();
+  server: Server | null = null;
+  port = 0;
+  readonly target: number;
+  constructor(target: number) {
+    this.target = target;
+  }
+  async listen(port = 0): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = connect(this.target, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as { port: number }).port;
+  }
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    if (server) await new Promise((r) => server.close(() => r(null)));
+  }
 }
 
 export async function startAgentTestServer(): Promise<AgentTestServer> {
@@ -63,10 +107,13 @@ export async function startAgentTestServer(): Promise<AgentTestServer> {
     clock,
     logger: silent as never,
   });
-  const port = Number(new URL(server.url).port);
+  const serverPort = Number(new URL(server.url).port);
   const creds = await bootstrapFirstRun(server.deps.db, clock.now());
   if (!creds) throw new Error('expected a first run');
-  const url = server.url;
+  const relay = new Relay(serverPort);
+  await relay.listen();
+  const port = relay.port;
+  const url = `http://127.0.0.1:${port}`;
 
   async function request(method: string, path: string, body?: unknown, token = creds!.apiKey) {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
@@ -152,11 +199,13 @@ export async function startAgentTestServer(): Promise<AgentTestServer> {
     async stop() {
       const s = server;
       server = null;
+      await relay.cut();
       await s?.close();
     },
     async start() {
       if (server) return;
-      server = await startNodeServer({ databaseUrl, clock, port, logger: silent as never });
+      server = await startNodeServer({ databaseUrl, clock, port: serverPort, logger: silent as never });
+      await relay.listen(port);
     },
     async close() {
       await self.stop();
