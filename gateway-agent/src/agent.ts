@@ -631,7 +631,7 @@ export class Agent {
         });
         this.journal.setStatus(row.id, row.attempt, 'dropped', this.clock.now(), 'leased');
       }
-      if (this.stopped) return;
+      // Even when stopping: the server now counts on these, and handing one over takes a moment.
     }
   }
 

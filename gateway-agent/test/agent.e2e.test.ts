@@ -117,4 +117,58 @@ describe('agent against a real server', () => {
     }
     expect(readStatus(home).daemon).toBe('not running');
   });
+
+  it('a paused device keeps running and says so; resumed, it heartbeats and sends again', async () => {
+    const home2 = await mkdtemp(join(tmpdir(), 'lifeline-agent-home-'));
+    try {
+      const code = await s.enrollmentCode();
+      expect(await enrollCommand({ home: home2, server: s.url, code, driver: 'simulated' }, capture())).toBe(
+        0,
+      );
+      const config = readConfig(home2)!;
+      saveConfig(home2, { ...config, outboxWaitS: 1, limits: { perMinute: 1_000, perDay: 100_000 } });
+      // A short interval so the resumed heartbeat comes quickly (set before the PATCH, which clears the auth cache).
+      await s.setHeartbeatInterval(config.deviceId, 2_000);
+      await s.unlimit(config.deviceId);
+      const controller = new AbortController();
+      let agent: Agent | undefined;
+      const running = runCommand(
+        { home: home2, signal: controller.signal, onAgent: (a) => (agent = a), log: () => {} },
+        capture(),
+      );
+      try {
+        await waitFor(() => agent?.connection === 'online', 10_000, 'online');
+        expect((await s.request('PATCH', `/v1/devices/${config.deviceId}`, { paused: true })).status).toBe(
+          200,
+        );
+        await waitFor(() => agent!.connection === 'paused', 10_000, 'paused');
+        expect(readStatus(home2)).toMatchObject({ daemon: 'running', state: 'paused' });
+        expect(readStatus(home2).lastError?.code).toBe('device_paused');
+        expect(agent!.stopped).toBe(false);
+
+        expect((await s.request('PATCH', `/v1/devices/${config.deviceId}`, { paused: false })).status).toBe(
+          200,
+        );
+        await waitFor(() => agent!.connection === 'online', 10_000, 'resumed');
+        expect(readStatus(home2).state).toBe('running');
+        // Preferring this device: the first test's phone (stopped) still counts as online for a while.
+        const sent = await s.request('POST', '/v1/messages', {
+          to: '+447700900555',
+          text: 'after resume',
+          deviceId: config.deviceId,
+        });
+        expect(sent.status).toBe(201);
+        await waitFor(
+          async () => ['sent', 'delivered', 'undelivered'].includes((await s.message(sent.json.id)).status),
+          15_000,
+          'sent after resume',
+        );
+      } finally {
+        controller.abort();
+        expect(await running).toBe(0);
+      }
+    } finally {
+      await rm(home2, { recursive: true, force: true });
+    }
+  }, 40_000);
 });

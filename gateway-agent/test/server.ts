@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from '@libsql/client';
 import { bootstrapFirstRun } from '@lifeline/monitor/bootstrap';
 import { type NodeServer, startNodeServer } from '@lifeline/monitor/server';
 import { tick } from '@lifeline/monitor/tick';
@@ -48,6 +49,8 @@ export interface AgentTestServer {
   /** Every message of the workspace (paged). */
   allMessages(): Promise<Json[]>;
   tick(): Promise<unknown>;
+  /** Sets a device's heartbeat interval in the database (the API has no setting for it yet). */
+  setHeartbeatInterval(deviceId: string, ms: number): Promise<void>;
   /** Cuts every connection and stops the HTTP server. */
   stop(): Promise<void>;
   /** Starts it again on the same ports and database file. */
@@ -191,6 +194,17 @@ export async function startAgentTestServer(): Promise<AgentTestServer> {
     },
     async device(id) {
       return (await request('GET', `/v1/devices/${id}`)).json;
+    },
+    async setHeartbeatInterval(deviceId, ms) {
+      const client = createClient({ url: databaseUrl });
+      try {
+        await client.execute({
+          sql: 'UPDATE devices SET heartbeat_interval_ms = ? WHERE id = ?',
+          args: [ms, deviceId],
+        });
+      } finally {
+        client.close();
+      }
     },
     async tick() {
       if (!server) return null;
