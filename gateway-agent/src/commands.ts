@@ -120,11 +120,12 @@ export async function buildDriver(
   home: string,
   config: AgentConfig,
   clock: Clock,
+  log: Logger = () => {},
 ): Promise<Driver | null> {
   const factory = driverFactories[name];
   if (!factory) return null;
   const p = paths(home);
-  return factory({ home, settings: config.drivers?.[name] ?? {}, clock, resolve: p.resolve });
+  return factory({ home, settings: config.drivers?.[name] ?? {}, clock, resolve: p.resolve, log });
 }
 
 export function jsonLogger(io: Output, debug = Boolean(process.env.LIFELINE_AGENT_DEBUG)): Logger {
@@ -141,14 +142,20 @@ export async function runCommand(opts: RunOptions, io: Output = consoleOutput): 
   const { config, token } = setup;
   const clock = opts.clock ?? systemClock;
   const driverName = opts.driver ?? config.driver ?? 'smsgate';
-  const driver = await buildDriver(driverName, home, config, clock);
+  const log = opts.log ?? jsonLogger(io);
+  let driver: Driver | null;
+  try {
+    driver = await buildDriver(driverName, home, config, clock, log);
+  } catch (err) {
+    io.err(`Driver '${driverName}': ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT.usage;
+  }
   if (!driver) {
     io.err(`Unknown driver '${driverName}'. Available: ${driverNames().join(', ')}.`);
     return EXIT.usage;
   }
   const db = openJournalDb(paths(home).journal);
   const journal = new Journal(db);
-  const log = opts.log ?? jsonLogger(io);
   const agent = new Agent({
     journal,
     driver,

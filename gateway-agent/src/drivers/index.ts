@@ -1,6 +1,8 @@
 /**
  * The drivers `lifeline-agent run --driver NAME` can use. Adding an engine is one line here: its name and a
- * factory building it from the `drivers.NAME` section of config.json.
+ * factory building it from the `drivers.NAME` section of config.json, e.g.
+ *
+ *   smsgate: (ctx) => createSmsGateDriver({ ...(ctx.settings as unknown as SmsGateDriverOptions), clock: ctx.clock, log: ctx.log }),
  */
 import type { Clock } from '../clock.ts';
 import type { Driver } from './driver.ts';
@@ -13,6 +15,12 @@ export interface DriverContext {
   settings: Record<string, unknown>;
   clock: Clock;
   resolve(path: string): string;
+  /** The agent's logger (JSON lines on stderr); drivers must never log message text or secrets. */
+  log: (
+    level: 'debug' | 'info' | 'warn' | 'error',
+    message: string,
+    fields?: Record<string, unknown>,
+  ) => void;
 }
 
 export type DriverFactory = (ctx: DriverContext) => Driver | Promise<Driver>;
