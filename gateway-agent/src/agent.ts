@@ -192,6 +192,8 @@ export class Agent {
     try {
       const now = this.clock.now();
       for (const h of this.journal.handedSince(now - DAY)) this.limiter.record(h.simSlot, h.segments, h.at);
+      // The last successful send outlives a restart (the server judges the SMS path by it).
+      this.lastSendSuccessAt = this.journal.getMeta<number>('lastSendSuccessAt') ?? null;
       this.#saveMeta('agent', {
         state: 'running',
         pid: process.pid,
