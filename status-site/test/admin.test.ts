@@ -132,6 +132,13 @@ describe('admin pages', () => {
     const statuses = await page.locator('tbody tr td:nth-child(2)').allTextContents();
     expect(statuses).toEqual(expect.arrayContaining(['queued', 'leased', 'submitted', 'sent', 'delivered']));
 
+    await page.goto(`${fleet.s.url}/admin/devices`);
+    await page.click('tbody tr:first-child a');
+    await page.waitForURL(/\/admin\/devices\/dev_/);
+    await page.locator('[data-chart="device"] canvas').waitFor();
+    await screenshot(page, 'admin-device');
+    expect(await page.locator('p.windows').textContent()).toMatch(/^Uptime: 24h\u00a0\d/);
+
     await page.goto(`${fleet.s.url}/admin/keys`);
     await page.fill('input[name=name]', 'CI key');
     await page.click('button:has-text("Create API key")');
@@ -140,7 +147,15 @@ describe('admin pages', () => {
     const ok = await fetch(`${fleet.s.url}/v1/devices`, { headers: { authorization: `Bearer ${key}` } });
     expect(ok.status).toBe(200);
 
-    for (const path of ['/admin', '/admin/incidents', '/admin/devices', '/admin/keys', '/admin/slos']) {
+    for (const path of [
+      '/admin',
+      '/admin/incidents',
+      '/admin/devices',
+      '/admin/keys',
+      '/admin/slos',
+      '/admin/maintenance',
+      '/admin/messages',
+    ]) {
       await page.goto(fleet.s.url + path);
       const serious = (await axeViolations(page)).filter(
         (v) => v.impact === 'serious' || v.impact === 'critical',

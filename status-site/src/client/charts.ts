@@ -3,6 +3,8 @@
  * the page has a chart, after the browser is idle; the figures and tables are already in the HTML.
  */
 interface ChartData {
+  /** The admin device page: heartbeat samples of the last 24 h. */
+  device?: { labels: string[]; battery: (number | null)[]; signal: (number | null)[]; queue: number[] };
   labels: string[];
   carriers: { name: string; ratios: (number | null)[] }[];
   overall: (number | null)[];
@@ -86,6 +88,55 @@ export async function drawCharts(): Promise<void> {
           ],
         },
         options: { maintainAspectRatio: false, animation: false, scales: { y: percentAxis(low) } },
+      });
+    } else if (holder.dataset.chart === 'device' && data.device) {
+      const d = data.device;
+      new Chart(canvas, {
+        type: 'line',
+        data: {
+          labels: d.labels,
+          datasets: [
+            {
+              label: 'Battery (%)',
+              data: d.battery,
+              borderColor: PALETTE[2],
+              backgroundColor: PALETTE[2],
+              yAxisID: 'y',
+              pointRadius: 0,
+              spanGaps: true,
+            },
+            {
+              label: 'Queue (messages)',
+              data: d.queue,
+              borderColor: PALETTE[1],
+              backgroundColor: PALETTE[1],
+              yAxisID: 'y',
+              pointRadius: 0,
+            },
+            {
+              label: 'Signal (dBm)',
+              data: d.signal,
+              borderColor: PALETTE[0],
+              backgroundColor: PALETTE[0],
+              yAxisID: 'signal',
+              pointRadius: 0,
+              spanGaps: true,
+            },
+          ],
+        },
+        options: {
+          maintainAspectRatio: false,
+          animation: false,
+          scales: {
+            y: { suggestedMin: 0, suggestedMax: 100, position: 'left' },
+            signal: {
+              suggestedMin: -120,
+              suggestedMax: -50,
+              position: 'right',
+              grid: { drawOnChartArea: false },
+            },
+          },
+        },
       });
     } else if (holder.dataset.chart === 'budget') {
       new Chart(canvas, {
