@@ -36,9 +36,15 @@ import {
   SendError,
   type Telemetry,
 } from './drivers/driver.ts';
-import type { Journal, JournalMessage } from './journal.ts';
+import type { Journal, JournalMessage, JournalReceipt } from './journal.ts';
 import { SegmentRateLimiter, type SimLimits } from './rate-limit.ts';
-import { AuthError, MAX_RECEIPTS_PER_BATCH, type ServerClient, TransientError } from './server-client.ts';
+import {
+  ApiError,
+  AuthError,
+  MAX_RECEIPTS_PER_BATCH,
+  type ServerClient,
+  TransientError,
+} from './server-client.ts';
 
 export const APP_VERSION = '0.1.0';
 
@@ -698,10 +704,33 @@ export class Agent {
             this.#log('warn', 'server rejected a receipt', { id: r.messageId, status: r.status });
       } catch (err) {
         if (this.stopped) return;
+        if (err instanceof ApiError) {
+          // The server refused the batch itself (a 4xx other than auth): find the receipt it cannot take,
+          // so one bad receipt never blocks the others.
+          await this.#postOneByOne(batch);
+          continue;
+        }
         this.#handleServerError(err, 'receipts');
         failures++;
         await sleep(backoffDelayMs(failures, this.#backoff, this.#random), this.#abort.signal);
       }
+    }
+  }
+
+  async #postOneByOne(batch: JournalReceipt[]): Promise<void> {
+    for (const { seq, ...r } of batch) {
+      try {
+        await this.client.receipts([r], this.#abort.signal);
+      } catch (err) {
+        if (!(err instanceof ApiError)) return; // transient or auth: the loop deals with it
+        this.#log('error', 'server refused a receipt; dropping it', {
+          id: r.messageId,
+          status: r.status,
+          code: err.code,
+          error: err.message,
+        });
+      }
+      this.journal.ackReceipts([seq], this.clock.now());
     }
   }
 

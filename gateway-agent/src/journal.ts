@@ -356,10 +356,11 @@ export class Journal {
       r.messageId,
       r.attempt,
       r.status,
-      Math.round(r.at),
-      r.errorCode ?? null,
+      Math.max(0, Math.round(r.at)),
+      // Within the server's schema, so no receipt is ever refused for its shape.
+      r.errorCode?.slice(0, 64) ?? null,
       r.errorMessage?.slice(0, 500) ?? null,
-      r.parts ?? null,
+      r.parts === undefined ? null : Math.max(1, Math.min(255, Math.round(r.parts))),
     );
     return Number(res.changes) > 0;
   }

@@ -95,6 +95,16 @@ describe('agent against a real server', () => {
       expect(agent!.counters.delivered).toBe(finals.filter((m) => m.status === 'delivered').length);
       await waitFor(() => agent!.journal.pendingReceiptCount() === 0, 5_000, 'receipts acknowledged');
 
+      // A receipt the server cannot take (id too long for its schema) is isolated and dropped; it does
+      // not block the receipts queued behind it.
+      agent!.journal.addReceipt({ messageId: 'x'.repeat(100), attempt: 1, status: 'sent', at: Date.now() });
+      // (A late `unknown` for a finished message: the server records it as stale.)
+      expect(
+        agent!.journal.addReceipt({ messageId: ids[0]!, attempt: 1, status: 'unknown', at: Date.now() }),
+      ).toBe(true);
+      expect(agent!.journal.pendingReceiptCount()).toBe(2);
+      await waitFor(() => agent!.journal.pendingReceiptCount() === 0, 10_000, 'bad receipt isolated');
+
       // status reads the journal while the daemon runs.
       const st = readStatus(home);
       expect(st.daemon).toBe('running');
