@@ -1,4 +1,20 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gt,
+  gte,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  ne,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import {
   devices,
@@ -82,8 +98,16 @@ export function listMessages(db: Db, workspaceId: string, f: MessageFilter) {
     .limit(f.limit);
 }
 
-/** Queued messages of a workspace that may be leased now, oldest first. */
-export function dueQueuedMessages(db: Db, workspaceId: string, now: number, limit: number) {
+/**
+ * Queued messages of a workspace that no routing pass has assigned yet and that may be leased now, oldest
+ * first; `after` continues from the last one of the previous page.
+ */
+export function unroutedQueuedMessages(
+  db: Db,
+  workspaceId: string,
+  input: { now: number; limit: number; after?: { createdAt: number; id: string } },
+) {
+  const { now, after } = input;
   return db
     .select()
     .from(messages)
@@ -92,11 +116,95 @@ export function dueQueuedMessages(db: Db, workspaceId: string, now: number, limi
         eq(messages.workspaceId, workspaceId),
         // A literal, not a bound value, so SQLite can use the partial index of queued messages.
         sql`${messages.status} = 'queued'`,
+        isNull(messages.routedDeviceId),
         or(isNull(messages.nextAttemptAt), lte(messages.nextAttemptAt, now)),
+        after
+          ? or(
+              gt(messages.createdAt, after.createdAt),
+              and(eq(messages.createdAt, after.createdAt), gt(messages.id, after.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(messages.createdAt), asc(messages.id))
+    .limit(input.limit);
+}
+
+/** Queued messages a routing pass assigned to this device, oldest first. */
+export function assignedMessages(db: Db, workspaceId: string, deviceId: string, limit: number) {
+  return db
+    .select()
+    .from(messages)
+    .where(
+      and(
+        eq(messages.workspaceId, workspaceId),
+        sql`${messages.status} = 'queued'`,
+        eq(messages.routedDeviceId, deviceId),
       ),
     )
     .orderBy(asc(messages.createdAt), asc(messages.id))
     .limit(limit);
+}
+
+/** Segments assigned to each device and SIM but not leased yet (read from the routing index alone). */
+export function assignedLoad(db: Db, workspaceId: string) {
+  return db
+    .select({
+      deviceId: sql<string>`${messages.routedDeviceId}`,
+      simSlot: messages.routedSimSlot,
+      messages: sql<number>`count(*)`,
+      segments: sql<number>`sum(${messages.segments})`,
+    })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.workspaceId, workspaceId),
+        sql`${messages.status} = 'queued'`,
+        isNotNull(messages.routedDeviceId),
+      ),
+    )
+    .groupBy(messages.routedDeviceId, messages.routedSimSlot);
+}
+
+/** Assigns queued, unassigned messages to a device and SIM (ids as one JSON parameter: D1's limits). */
+export function assignMessagesQuery(
+  db: Db,
+  input: { workspaceId: string; deviceId: string; simSlot: number | null; messageIds: string[] },
+) {
+  return db
+    .update(messages)
+    .set({ routedDeviceId: input.deviceId, routedSimSlot: input.simSlot })
+    .where(
+      and(
+        sql`${messages.id} IN (SELECT value FROM json_each(${JSON.stringify(input.messageIds)}))`,
+        eq(messages.workspaceId, input.workspaceId),
+        eq(messages.status, 'queued'),
+        isNull(messages.routedDeviceId),
+      ),
+    );
+}
+
+/**
+ * Voids assignments so the next routing pass routes the messages afresh: all of these devices' queued
+ * messages, or (with `messageIds`) only those messages while they are still assigned to the device.
+ */
+export function releaseAssignmentsQuery(
+  db: Db,
+  input: { workspaceId: string; deviceIds: string[]; messageIds?: string[] },
+) {
+  return db
+    .update(messages)
+    .set({ routedDeviceId: null, routedSimSlot: null })
+    .where(
+      and(
+        eq(messages.workspaceId, input.workspaceId),
+        sql`${messages.status} = 'queued'`,
+        sql`${messages.routedDeviceId} IN (SELECT value FROM json_each(${JSON.stringify(input.deviceIds)}))`,
+        input.messageIds
+          ? sql`${messages.id} IN (SELECT value FROM json_each(${JSON.stringify(input.messageIds)}))`
+          : undefined,
+      ),
+    );
 }
 
 /** Messages in a state whose deadline has passed (the tick's sweeps). */
@@ -155,13 +263,29 @@ export function addSimUsageQuery(
     ON CONFLICT (device_id, sim_slot, minute) DO UPDATE SET segments = segments + excluded.segments`);
 }
 
-/** Per-SIM segments per minute over the last day, for the given devices. */
-export function simUsageSince(db: Db, deviceIds: string[], fromMinute: number) {
+/**
+ * Per-SIM segments handed out, for the given devices: in `minute`, in the minute before it, and since
+ * `fromMinute` (the day). Slot -1 is the driver's choice.
+ */
+export function simUsageTotals(db: Db, deviceIds: string[], input: { minute: number; fromMinute: number }) {
   if (deviceIds.length === 0) return Promise.resolve([]);
+  const { minute, fromMinute } = input;
   return db
-    .select()
+    .select({
+      deviceId: simUsageMinutes.deviceId,
+      simSlot: simUsageMinutes.simSlot,
+      thisMinute: sql<number>`sum(CASE WHEN ${simUsageMinutes.minute} = ${minute} THEN ${simUsageMinutes.segments} ELSE 0 END)`,
+      previousMinute: sql<number>`sum(CASE WHEN ${simUsageMinutes.minute} = ${minute - 1} THEN ${simUsageMinutes.segments} ELSE 0 END)`,
+      day: sql<number>`sum(${simUsageMinutes.segments})`,
+    })
     .from(simUsageMinutes)
-    .where(and(inArray(simUsageMinutes.deviceId, deviceIds), gte(simUsageMinutes.minute, fromMinute)));
+    .where(
+      and(
+        sql`${simUsageMinutes.deviceId} IN (SELECT value FROM json_each(${JSON.stringify(deviceIds)}))`,
+        gte(simUsageMinutes.minute, fromMinute),
+      ),
+    )
+    .groupBy(simUsageMinutes.deviceId, simUsageMinutes.simSlot);
 }
 
 export function pruneSimUsageQuery(db: Db, beforeMinute: number) {

@@ -37,6 +37,12 @@ export const messages = sqliteTable(
     nextAttemptAt: integer('next_attempt_at'),
     /** When the current attempt was leased; rate limits count segments by this time. */
     leasedAt: integer('leased_at'),
+    /**
+     * While queued: the device (and SIM) a routing pass assigned the message to; that device's next poll
+     * leases it. Void once that device stops being routable; cleared when the message is leased.
+     */
+    routedDeviceId: text('routed_device_id'),
+    routedSimSlot: integer('routed_sim_slot'),
     /** A device to avoid on the next attempt (the one whose attempt failed or lapsed). */
     avoidDeviceId: text('avoid_device_id'),
     /** Retryable failures so far. */
@@ -55,9 +61,12 @@ export const messages = sqliteTable(
     index('messages_status_deadline_idx').on(t.status, t.deadlineAt),
     index('messages_device_status_idx').on(t.deviceId, t.status),
     index('messages_queue_idx').on(t.workspaceId, t.status, t.nextAttemptAt),
-    // The router's queue scan, oldest first: only queued rows, so its cost follows the queue, not the
-    // workspace's history of delivered messages.
-    index('messages_queued_idx').on(t.workspaceId, t.createdAt, t.id).where(sql`status = 'queued'`),
+    // Only queued rows, so its cost follows the queue, not the workspace's history of delivered messages.
+    // Serves the routing pass (unrouted messages: routed_device_id IS NULL, oldest first; the planned load
+    // per device and SIM, read from the index alone) and each device's poll (its own assigned messages).
+    index('messages_routing_idx')
+      .on(t.workspaceId, t.routedDeviceId, t.createdAt, t.id, t.routedSimSlot, t.segments)
+      .where(sql`status = 'queued'`),
     index('messages_leased_idx').on(t.workspaceId, t.leasedAt),
   ],
 );

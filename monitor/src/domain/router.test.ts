@@ -1,5 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chooseRoute, hasRoom, type RoutableMessage, type RoutingCandidate } from './router.ts';
+import {
+  chooseRoute,
+  chooseSim,
+  hasAnyRoom,
+  hasRoom,
+  planRoutes,
+  type RoutableMessage,
+  type RoutingCandidate,
+  rankCandidates,
+} from './router.ts';
 
 const device = (deviceId: string, weight = 1, extra: Partial<RoutingCandidate> = {}): RoutingCandidate => ({
   deviceId,
@@ -17,8 +27,8 @@ const msg = (recipient: string, extra: Partial<RoutableMessage> = {}): RoutableM
   avoidDeviceId: null,
   ...extra,
 });
-const recipients = (n: number) =>
-  Array.from({ length: n }, (_, i) => `+4477009${String(i).padStart(5, '0')}`);
+const recipients = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => `+4477009${String(from + i).padStart(5, '0')}`);
 
 function shares(candidates: RoutingCandidate[], n = 10_000) {
   const counts = new Map<string, number>();
@@ -96,5 +106,74 @@ describe('chooseRoute', () => {
 
   it('returns null when there is no candidate', () => {
     expect(chooseRoute(msg('+1'), [])).toBeNull();
+  });
+});
+
+describe('chooseRoute and rankCandidates', () => {
+  it('chooses the first candidate in rank order with a SIM that has room', () => {
+    const candidate = fc.record({
+      deviceId: fc.constantFrom('a', 'b', 'c', 'd', 'e'),
+      weight: fc.constantFrom(0, 1, 30, 70),
+      group: fc.constantFrom(null, 'eu'),
+      sims: fc.array(
+        fc.record({
+          slot: fc.integer({ min: 0, max: 1 }),
+          usedMinute: fc.integer({ min: 0, max: 12 }),
+          usedDay: fc.integer({ min: 0, max: 60 }),
+        }),
+        { minLength: 1, maxLength: 2 },
+      ),
+      limits: fc.constant({ perMinute: 10, perDay: 50 }),
+    });
+    const candidates = fc
+      .uniqueArray(candidate, { selector: (c) => c.deviceId, maxLength: 5 })
+      .map((cs) => cs as RoutingCandidate[]);
+    const message = fc.record({
+      recipient: fc.constantFrom(...recipients(20)),
+      segments: fc.integer({ min: 1, max: 4 }),
+      preferredDeviceId: fc.constantFrom(null, 'a', 'c'),
+      group: fc.constantFrom(null, 'eu'),
+      avoidDeviceId: fc.constantFrom(null, 'b', 'c'),
+    });
+    fc.assert(
+      fc.property(message, candidates, (m, cs) => {
+        const first = rankCandidates(m, cs).find((c) => chooseSim(m, c) !== undefined);
+        const expected = first ? { deviceId: first.deviceId, simSlot: chooseSim(m, first)! } : null;
+        expect(chooseRoute(m, cs)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('planRoutes', () => {
+  it('routes like chooseRoute while there is room, and leaves its inputs unchanged', () => {
+    const candidates = [device('a', 70), device('b', 30)].map((c) => ({
+      ...c,
+      limits: { perMinute: 10_000, perDay: 100_000 },
+    }));
+    const messages = recipients(500).map((r) => msg(r));
+    const { routes, candidates: after } = planRoutes(messages, candidates);
+    expect(routes.map((r) => r.route)).toEqual(messages.map((m) => chooseRoute(m, candidates)));
+    expect(candidates.every((c) => c.sims[0]!.usedMinute === 0)).toBe(true);
+    const onA = routes.filter((r) => r.route.deviceId === 'a').length;
+    expect(after.find((c) => c.deviceId === 'a')!.sims[0]).toMatchObject({ usedMinute: onA, usedDay: onA });
+  });
+
+  it('counts each planned send against its SIM, so the overflow spills to the next device, then waits', () => {
+    const candidates = [device('a', 100), device('b', 1, { limits: { perMinute: 5, perDay: 2000 } })];
+    const messages = recipients(50).map((r) => msg(r, { segments: 2 }));
+    const { routes, candidates: after } = planRoutes(messages, candidates);
+    // a takes 15 two-segment messages (30 segments), b two (4 of its 5), the other 33 wait.
+    expect(routes.filter((r) => r.route.deviceId === 'a')).toHaveLength(15);
+    expect(routes.filter((r) => r.route.deviceId === 'b')).toHaveLength(2);
+    expect(routes.map((r) => r.message)).toEqual(messages.filter((m) => routes.some((r) => r.message === m)));
+    expect(hasAnyRoom(after)).toBe(true); // b has room for one more segment
+    const full = planRoutes(
+      recipients(5, 100).map((r) => msg(r)),
+      after,
+    ).candidates;
+    expect(hasAnyRoom(full)).toBe(false);
+    expect(planRoutes([msg('+1')], full).routes).toEqual([]);
   });
 });

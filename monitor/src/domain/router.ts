@@ -47,25 +47,84 @@ export function rankCandidates(
   message: RoutableMessage,
   candidates: readonly RoutingCandidate[],
 ): RoutingCandidate[] {
-  const inGroup = message.group === null ? candidates : candidates.filter((c) => c.group === message.group);
-  const scored = inGroup.map((c) => {
+  const scored = scoreCandidates(message, candidates);
+  scored.sort(byRank);
+  return scored.map((s) => s.c);
+}
+
+/**
+ * The device and SIM that should send the message now, or null if none has room: the first candidate in
+ * `rankCandidates` order with a SIM that has room. Picks the best-ranked candidate left instead of sorting
+ * them all, since the first one usually has room.
+ */
+export function chooseRoute(message: RoutableMessage, candidates: readonly RoutingCandidate[]): Route | null {
+  const scored = scoreCandidates(message, candidates);
+  for (let left = scored.length; left > 0; left--) {
+    let best = 0;
+    for (let i = 1; i < left; i++) if (byRank(scored[i]!, scored[best]!) < 0) best = i;
+    const { c } = scored[best]!;
+    const sim = chooseSim(message, c);
+    if (sim !== undefined) return { deviceId: c.deviceId, simSlot: sim };
+    scored[best] = scored[left - 1]!;
+  }
+  return null;
+}
+
+interface Scored {
+  c: RoutingCandidate;
+  tier: number;
+  score: number;
+}
+
+/** The message's group's candidates with their tier (preferred, weighted, standby, avoided) and score. */
+function scoreCandidates(message: RoutableMessage, candidates: readonly RoutingCandidate[]): Scored[] {
+  const scored: Scored[] = [];
+  for (const c of candidates) {
+    if (message.group !== null && c.group !== message.group) continue;
     let tier = 1;
     if (c.deviceId === message.preferredDeviceId) tier = 0;
     else if (c.deviceId === message.avoidDeviceId) tier = 3;
     else if (c.weight <= 0) tier = 2;
-    return { c, tier, score: rendezvousScore(message.recipient, c.deviceId, Math.max(c.weight, 1)) };
-  });
-  scored.sort((a, b) => a.tier - b.tier || b.score - a.score || (a.c.deviceId < b.c.deviceId ? -1 : 1));
-  return scored.map((s) => s.c);
+    scored.push({ c, tier, score: rendezvousScore(message.recipient, c.deviceId, Math.max(c.weight, 1)) });
+  }
+  return scored;
 }
 
-/** The device and SIM that should send the message now, or null if none has room. */
-export function chooseRoute(message: RoutableMessage, candidates: readonly RoutingCandidate[]): Route | null {
-  for (const c of rankCandidates(message, candidates)) {
-    const sim = chooseSim(message, c);
-    if (sim !== undefined) return { deviceId: c.deviceId, simSlot: sim };
+function byRank(a: Scored, b: Scored): number {
+  return a.tier - b.tier || b.score - a.score || (a.c.deviceId < b.c.deviceId ? -1 : 1);
+}
+
+export interface PlannedRoute<M extends RoutableMessage> {
+  message: M;
+  route: Route;
+}
+
+/**
+ * One routing pass over messages, in order (oldest first): each planned send counts against its SIM, so
+ * later messages see the room shrink and spill over to the next device or SIM. Messages with no room
+ * anywhere get no route and wait. Returns the routes and the candidates with their usage after them;
+ * the inputs are left as they were.
+ */
+export function planRoutes<M extends RoutableMessage>(
+  messages: readonly M[],
+  candidates: readonly RoutingCandidate[],
+): { routes: PlannedRoute<M>[]; candidates: RoutingCandidate[] } {
+  const after = candidates.map((c) => ({ ...c, sims: c.sims.map((s) => ({ ...s })) }));
+  const routes: PlannedRoute<M>[] = [];
+  for (const message of messages) {
+    const route = chooseRoute(message, after);
+    if (!route) continue;
+    const sim = after.find((c) => c.deviceId === route.deviceId)!.sims.find((s) => s.slot === route.simSlot)!;
+    sim.usedMinute += message.segments;
+    sim.usedDay += message.segments;
+    routes.push({ message, route });
   }
-  return null;
+  return { routes, candidates: after };
+}
+
+/** Whether any SIM of any candidate could take a one-segment message now (if not, no message can go). */
+export function hasAnyRoom(candidates: readonly RoutingCandidate[]): boolean {
+  return candidates.some((c) => c.sims.some((sim) => hasRoom(sim, 1, c.limits)));
 }
 
 /** The SIM of a device with room for the message (sticky per recipient), or undefined when none has. */

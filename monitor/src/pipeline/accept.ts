@@ -152,6 +152,8 @@ function newMessageRow(
     deadlineAt: expiresAt,
     nextAttemptAt: null,
     leasedAt: null,
+    routedDeviceId: null,
+    routedSimSlot: null,
     avoidDeviceId: null,
     retries: 0,
     deliveryReports: null,

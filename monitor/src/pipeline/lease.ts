@@ -1,69 +1,169 @@
 import {
   addSimUsageQuery,
+  assignedLoad,
+  assignedMessages,
+  assignMessagesQuery,
   type Db,
-  dueQueuedMessages,
   ensureComponentQuery,
+  findDevice,
   listDevices,
-  simUsageSince,
+  releaseAssignmentsQuery,
+  simUsageTotals,
   transitionQueries,
+  unroutedQueuedMessages,
 } from '@lifeline/db';
 import { type Device, type Message, messages } from '@lifeline/db/schema';
 import { and, eq, sql } from 'drizzle-orm';
 import type { LeasedMessage } from '../contract/messages.ts';
 import { carrierOf, isRoutable, reportsDelivery, simSlotsOf } from '../domain/routability.ts';
-import { chooseRoute, type RoutingCandidate, type SimUsage } from '../domain/router.ts';
+import { hasAnyRoom, hasRoom, planRoutes, type RoutingCandidate, type SimUsage } from '../domain/router.ts';
+import type { RoutingPassOutcome, WorkNotifier } from './notifier.ts';
 import { webhookPayloadOf } from './view.ts';
 
 /** How long a device has to hand a leased message to its engine (it confirms with a `submitted` receipt first). */
 export const LEASE_MS = 60_000;
 /** Extra time the server waits past the lease before it reroutes, for receipts in flight. */
 export const LEASE_GRACE_MS = 15_000;
-/** How many queued messages one routing pass looks at. */
-const SCAN_LIMIT = 500;
+/** A routing pass runs at least this often while devices poll, even when no one reported new work. */
+export const ROUTING_REFRESH_MS = 2_000;
+/** How many unrouted messages a routing pass reads at a time, and at most in all. */
+const PAGE = 500;
+const PASS_LIMIT = 5_000;
 
 const MINUTE = 60_000;
+const DAY_MINUTES = 1440;
 
 /**
- * One routing pass for a device asking for work: routes the workspace's due queued messages across its
- * routable devices (see domain/router.ts) and leases to this device the ones routed to it, up to `max`.
- * Messages routed to another device stay queued for that device's next poll, so when a device goes away
- * its share simply flows to the others. Each lease is a compare-and-set, so two polls never lease one
- * message.
+ * A routing pass for a workspace: assigns its due, unassigned queued messages, oldest first, to its
+ * routable devices and SIMs (the policy is domain/router.ts), and records each decision on the message,
+ * where the target's polls find it (`leaseForDevice`). Each message is routed once, not once per poll.
+ * - Load: each SIM's segments handed out this sliding minute and this day, plus what is assigned to it
+ *   and not leased yet, so a pass never plans past a limit and the overflow spills to the next device.
+ * - Failover: assignments to a device that is no longer routable (offline, suspect, paused, failing
+ *   health) are voided first and their messages routed again with the rest.
+ * - A message no SIM has room for stays unassigned and waits for a later pass.
+ * Assigning is not a state change: the message stays `queued` (no event, no webhook) until leased.
+ */
+export async function routeQueued(
+  db: Db,
+  input: { workspaceId: string; now: number },
+): Promise<RoutingPassOutcome & { routed: number; released: number }> {
+  const { workspaceId, now } = input;
+  const devices = (await listDevices(db, workspaceId, { limit: 100_000 })).filter((d) => isRoutable(d, now));
+  const routable = new Set(devices.map((d) => d.id));
+  const load = await assignedLoad(db, workspaceId);
+  const gone = [...new Set(load.map((l) => l.deviceId))].filter((id) => !routable.has(id));
+  const released = load.filter((l) => gone.includes(l.deviceId)).reduce((n, l) => n + l.messages, 0);
+  if (gone.length > 0) await releaseAssignmentsQuery(db, { workspaceId, deviceIds: gone });
+  const outcome = {
+    devicesWithWork: [] as string[],
+    routable: [...routable],
+    more: false,
+    routed: 0,
+    released,
+  };
+
+  let candidates = await routingCandidates(
+    db,
+    devices,
+    now,
+    load.filter((l) => routable.has(l.deviceId)),
+  );
+  const withWork = new Set<string>();
+  let after: { createdAt: number; id: string } | undefined;
+  for (let scanned = 0; hasAnyRoom(candidates); ) {
+    const page = await unroutedQueuedMessages(db, workspaceId, { now, limit: PAGE, after });
+    if (page.length === 0) break;
+    const plan = planRoutes(
+      page.map((m) => ({
+        id: m.id,
+        recipient: m.recipient,
+        segments: m.segments,
+        preferredDeviceId: m.preferredDeviceId,
+        group: m.deviceGroup,
+        avoidDeviceId: m.avoidDeviceId,
+      })),
+      candidates,
+    );
+    candidates = plan.candidates;
+    const byTarget = new Map<string, { deviceId: string; simSlot: number | null; messageIds: string[] }>();
+    for (const { message, route } of plan.routes) {
+      const key = `${route.deviceId}:${route.simSlot ?? -1}`;
+      let target = byTarget.get(key);
+      if (!target) {
+        target = { ...route, messageIds: [] };
+        byTarget.set(key, target);
+      }
+      target.messageIds.push(message.id);
+      withWork.add(route.deviceId);
+    }
+    const queries = [...byTarget.values()].map((t) => assignMessagesQuery(db, { workspaceId, ...t }));
+    const [first, ...rest] = queries;
+    if (first) await db.batch([first, ...rest]);
+    outcome.routed += plan.routes.length;
+    scanned += page.length;
+    if (page.length < PAGE) break;
+    if (scanned >= PASS_LIMIT) {
+      outcome.more = plan.routes.length > 0;
+      break;
+    }
+    const last = page[page.length - 1]!;
+    after = { createdAt: last.createdAt, id: last.id };
+  }
+  outcome.devicesWithWork = [...withWork];
+  return outcome;
+}
+
+/**
+ * What a device asking for work gets: the queued messages assigned to it, oldest first, up to `max`,
+ * each leased with a compare-and-set, so two polls never lease one message. A routing pass runs first
+ * when one is due (see `WorkNotifier.routingDue`; without a notifier, always), so the cost of a poll
+ * follows what it hands out, not the size of the queue or of the fleet.
+ *
+ * Before leasing, each assignment is checked against the device as it is now: the SIM is still there,
+ * the device still in the message's group, and the SIM has room (what concurrent passes planned can
+ * exceed it); an assignment that fails goes back to the router.
  */
 export async function leaseForDevice(
   db: Db,
   input: { workspaceId: string; deviceId: string; max: number; now: number },
+  notifier?: WorkNotifier,
 ): Promise<LeasedMessage[]> {
   const { workspaceId, deviceId, now } = input;
-  const devices = (await listDevices(db, workspaceId, { limit: 100_000 })).filter((d) => isRoutable(d, now));
-  const me = devices.find((d) => d.id === deviceId);
+  const me = await findDevice(db, workspaceId, deviceId);
   if (!me) return [];
-  const queued = await dueQueuedMessages(db, workspaceId, now, SCAN_LIMIT);
-  if (queued.length === 0) return [];
-
-  const candidates = await routingCandidates(db, devices, now);
-  const chosen: { message: Message; simSlot: number | null }[] = [];
-  for (const message of queued) {
-    if (chosen.length >= input.max) break;
-    const route = chooseRoute(
-      {
-        recipient: message.recipient,
-        segments: message.segments,
-        preferredDeviceId: message.preferredDeviceId,
-        group: message.deviceGroup,
-        avoidDeviceId: message.avoidDeviceId,
-      },
-      candidates,
+  const routableNow = isRoutable(me, now);
+  const pass = () => routeQueued(db, { workspaceId, now });
+  if (!notifier) await pass();
+  else
+    await notifier.route(
+      workspaceId,
+      { now, refreshMs: ROUTING_REFRESH_MS, routableDeviceId: routableNow ? deviceId : undefined },
+      pass,
     );
-    if (!route) continue;
-    // Count the planned send against the chosen SIM, whichever device it is, so the rest of the pass
-    // sees its room shrink and spills over.
-    const sim = candidates
-      .find((c) => c.deviceId === route.deviceId)!
-      .sims.find((s) => s.slot === route.simSlot)!;
+  if (!routableNow) return [];
+
+  const mine = await assignedMessages(db, workspaceId, deviceId, input.max);
+  if (mine.length === 0) return [];
+  const [usage] = await simUsage(db, [me], now);
+  const limits = { perMinute: me.simRatePerMinute, perDay: me.simRatePerDay };
+  const chosen: { message: Message; simSlot: number | null }[] = [];
+  const giveBack: string[] = [];
+  for (const message of mine) {
+    const simSlot = message.routedSimSlot;
+    const sim = usage!.get(simSlot ?? -1);
+    const inGroup = message.deviceGroup === null || message.deviceGroup === me.groupName;
+    if (!sim || !inGroup || !hasRoom(sim, message.segments, limits)) {
+      giveBack.push(message.id);
+      continue;
+    }
     sim.usedMinute += message.segments;
     sim.usedDay += message.segments;
-    if (route.deviceId === deviceId) chosen.push({ message, simSlot: route.simSlot });
+    chosen.push({ message, simSlot });
+  }
+  if (giveBack.length > 0) {
+    await releaseAssignmentsQuery(db, { workspaceId, deviceIds: [deviceId], messageIds: giveBack });
+    notifier?.markDirty(workspaceId);
   }
   if (chosen.length === 0) return [];
 
@@ -79,6 +179,8 @@ export async function leaseForDevice(
       leasedAt: now,
       deadlineAt: now + LEASE_MS + LEASE_GRACE_MS,
       nextAttemptAt: null,
+      routedDeviceId: null,
+      routedSimSlot: null,
       deliveryReports,
       stateRank: 1,
     };
@@ -149,33 +251,56 @@ export async function leaseForDevice(
   return leased;
 }
 
-/** Routable devices with their SIMs' usage: segments this sliding minute (estimated) and this day. */
-async function routingCandidates(db: Db, devices: Device[], now: number): Promise<RoutingCandidate[]> {
+/**
+ * Per device, its SIMs' usage: segments handed out this sliding minute (estimated: this minute plus the
+ * unexpired share of the previous one) and this day. Slot -1 keys the driver's choice.
+ */
+async function simUsage(db: Db, devices: Device[], now: number): Promise<Map<number, SimUsage>[]> {
   const nowMinute = Math.floor(now / MINUTE);
-  const usage = await simUsageSince(
+  const totals = await simUsageTotals(
     db,
     devices.map((d) => d.id),
-    nowMinute - 1439,
+    { minute: nowMinute, fromMinute: nowMinute - (DAY_MINUTES - 1) },
   );
-  // Sliding-window estimate of the last 60 s: this minute plus the unexpired share of the previous one.
   const previousWeight = 1 - (now % MINUTE) / MINUTE;
-  const byKey = new Map<string, SimUsage>();
+  const byDevice = new Map<string, Map<number, SimUsage>>();
   for (const d of devices) {
-    for (const slot of simSlotsOf(d.lastHealth))
-      byKey.set(`${d.id}:${slot ?? -1}`, { slot, usedMinute: 0, usedDay: 0 });
+    const sims = new Map<number, SimUsage>();
+    for (const slot of simSlotsOf(d.lastHealth)) sims.set(slot ?? -1, { slot, usedMinute: 0, usedDay: 0 });
+    byDevice.set(d.id, sims);
   }
-  for (const u of usage) {
-    const sim = byKey.get(`${u.deviceId}:${u.simSlot}`);
+  for (const t of totals) {
+    const sim = byDevice.get(t.deviceId)?.get(t.simSlot);
     if (!sim) continue;
-    sim.usedDay += u.segments;
-    if (u.minute === nowMinute) sim.usedMinute += u.segments;
-    else if (u.minute === nowMinute - 1) sim.usedMinute += u.segments * previousWeight;
+    sim.usedDay += Number(t.day);
+    sim.usedMinute += Number(t.thisMinute) + Number(t.previousMinute) * previousWeight;
   }
-  return devices.map((d) => ({
+  return devices.map((d) => byDevice.get(d.id)!);
+}
+
+/**
+ * Routable devices as routing candidates, their SIMs' usage counting what is assigned to them and not
+ * leased yet as if it went out now.
+ */
+async function routingCandidates(
+  db: Db,
+  devices: Device[],
+  now: number,
+  assigned: { deviceId: string; simSlot: number | null; segments: number }[],
+): Promise<RoutingCandidate[]> {
+  const usage = await simUsage(db, devices, now);
+  const byId = new Map(devices.map((d, i) => [d.id, usage[i]!]));
+  for (const a of assigned) {
+    const sim = byId.get(a.deviceId)?.get(a.simSlot ?? -1);
+    if (!sim) continue;
+    sim.usedMinute += Number(a.segments);
+    sim.usedDay += Number(a.segments);
+  }
+  return devices.map((d, i) => ({
     deviceId: d.id,
     weight: d.weight,
     group: d.groupName,
     limits: { perMinute: d.simRatePerMinute, perDay: d.simRatePerDay },
-    sims: simSlotsOf(d.lastHealth).map((slot) => byKey.get(`${d.id}:${slot ?? -1}`)!),
+    sims: [...usage[i]!.values()],
   }));
 }

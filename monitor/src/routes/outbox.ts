@@ -31,11 +31,13 @@ export const outboxRoutes = new OpenAPIHono<AppEnv>().openapi(outboxRoute, async
   const signal = c.req.raw.signal;
   const until = Date.now() + wait * 1000;
   for (;;) {
-    const messages = await leaseForDevice(db, { workspaceId, deviceId, max, now: clock.now() });
+    // Taken before looking, so work that arrives while this poll looks wakes it at once.
+    const seen = notifier.version(workspaceId, deviceId);
+    const messages = await leaseForDevice(db, { workspaceId, deviceId, max, now: clock.now() }, notifier);
     const remaining = until - Date.now();
     if (messages.length > 0 || remaining <= 0 || signal.aborted) {
       return c.json({ messages, serverTime: clock.now() }, 200);
     }
-    await notifier.wait(workspaceId, Math.min(remaining, RECHECK_MS), signal);
+    await notifier.wait(workspaceId, deviceId, seen, Math.min(remaining, RECHECK_MS), signal);
   }
 });
