@@ -214,6 +214,7 @@ export interface SignedParts {
 
 const UPTIME_COLUMNS = ['online_ms', 'heartbeats'] as const;
 const DELIVERY_SQL_COLUMNS = deliveryOutcomes.map((o) => DELIVERY_COLUMNS[o]);
+const PLATFORM_COLUMNS = ['probes_ok', 'probes_total', 'requests', 'errors_5xx'] as const;
 
 /**
  * Sums of every counter, per scope and per range, in ONE query: each range becomes a `CASE` over the
@@ -221,16 +222,17 @@ const DELIVERY_SQL_COLUMNS = deliveryOutcomes.map((o) => DELIVERY_COLUMNS[o]);
  */
 export async function sumRollupsByRange(
   db: Db,
-  table: 'uptime' | 'delivery',
+  table: 'uptime' | 'delivery' | 'platform',
   scopeKeyList: string[],
   ranges: SignedParts[][],
 ): Promise<Map<string, number[][]>> {
   const out = new Map<string, number[][]>();
   if (scopeKeyList.length === 0 || ranges.length === 0) return out;
-  const t = table === 'uptime' ? uptimeRollups : deliveryRollups;
-  const columns: readonly string[] = table === 'uptime' ? UPTIME_COLUMNS : DELIVERY_SQL_COLUMNS;
+  const t = table === 'uptime' ? uptimeRollups : table === 'platform' ? platformRollups : deliveryRollups;
+  const columns: readonly string[] =
+    table === 'uptime' ? UPTIME_COLUMNS : table === 'platform' ? PLATFORM_COLUMNS : DELIVERY_SQL_COLUMNS;
   // Bucket bounds and granularities are written into the SQL as literals (checked integers and enum
-  // values), so the only bound parameters are the scope keys: Cloudflare D1 allows 100 per query.
+  // values), so the only bound parameters are the scope keys' JSON: Cloudflare D1 allows 100 per query.
   const int = (n: number) => {
     if (!Number.isSafeInteger(n)) throw new Error(`Not an integer bucket bound: ${n}`);
     return sql.raw(String(n));
@@ -267,35 +269,31 @@ export async function sumRollupsByRange(
   for (const p of ranges.flat().flatMap((x) => x.parts))
     distinct.set(`${p.granularity}:${p.from}:${p.to}`, p);
   if (distinct.size === 0) return out;
-  // Each part repeats the scope keys, so many scopes go in several queries of at most ~90 parameters.
-  const perQuery = Math.max(1, Math.floor(MAX_BOUND_PARAMETERS / distinct.size));
-  for (let i = 0; i < scopeKeyList.length; i += perQuery) {
-    const keys = scopeKeyList.slice(i, i + perQuery);
-    const source = unionOf(
-      [...distinct.values()].map(
-        (p) =>
-          sql`SELECT * FROM ${t} WHERE ${inArray(t.scopeKey, keys)} AND ${t.granularity} = ${gran(p.granularity)} AND ${t.bucketStart} >= ${int(p.from)} AND ${t.bucketStart} < ${int(p.to)}`,
-      ),
+  // The scope keys travel as one JSON parameter per part (json_each), so any number of scopes is one
+  // query of a handful of parameters (D1 allows 100); SQLite still seeks the primary key per key.
+  const keys = JSON.stringify(scopeKeyList);
+  const source = unionOf(
+    [...distinct.values()].map(
+      (p) =>
+        sql`SELECT * FROM ${t} WHERE ${t.scopeKey} IN (SELECT value FROM json_each(${keys})) AND ${t.granularity} = ${gran(p.granularity)} AND ${t.bucketStart} >= ${int(p.from)} AND ${t.bucketStart} < ${int(p.to)}`,
+    ),
+  );
+  const rows = await db.all<Record<string, unknown>>(sql`
+    SELECT scope_key, ${sql.join(
+      selects.map((s, i) => sql`${s} AS ${sql.identifier(`c${i}`)}`),
+      sql`, `,
+    )}
+    FROM (${source})
+    GROUP BY scope_key`);
+  for (const row of rows) {
+    const values = ranges.map((_, r) =>
+      columns.map((_, c) => Number(row[`c${r * columns.length + c}`] ?? 0)),
     );
-    const rows = await db.all<Record<string, unknown>>(sql`
-      SELECT scope_key, ${sql.join(
-        selects.map((s, i) => sql`${s} AS ${sql.identifier(`c${i}`)}`),
-        sql`, `,
-      )}
-      FROM (${source})
-      GROUP BY scope_key`);
-    for (const row of rows) {
-      const values = ranges.map((_, r) =>
-        columns.map((_, c) => Number(row[`c${r * columns.length + c}`] ?? 0)),
-      );
-      out.set(String(row.scope_key), values);
-    }
+    out.set(String(row.scope_key), values);
   }
   return out;
 }
 
-/** Bound parameters per query, under Cloudflare D1's limit of 100. */
-const MAX_BOUND_PARAMETERS = 90;
 /** Terms of one compound SELECT: D1 allows 5 ("too many terms in compound SELECT" beyond). */
 const MAX_COMPOUND_TERMS = 5;
 
