@@ -28,15 +28,14 @@ import {
   formatTable,
   int,
   ms,
-  startChild,
+  repoRoot,
+  startLifeline,
 } from './harness.ts';
 
 export const TARGET_DEVICES = 10_000;
 export const TARGET_RSS_MB = 60;
 const INTERVAL_S = 30;
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const serverEntry = fileURLToPath(new URL('../../monitor/src/node.ts', import.meta.url));
 const buildScript = fileURLToPath(new URL('../../gateway-agent/scripts/build.mjs', import.meta.url));
 const bundle = fileURLToPath(new URL('../../gateway-agent/dist/lifeline-agent.mjs', import.meta.url));
 const run = promisify(execFile);
@@ -289,18 +288,9 @@ export const agentBench: Bench = {
     let server: Child | undefined;
     const checks: Check[] = [];
     try {
-      server = startChild(serverEntry, {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          DATABASE_URL: `file:${join(dir, 'lifeline.db')}`,
-          PORT: '0',
-          LOG_LEVEL: 'warn',
-        },
-        label: 'server',
-      });
-      const key = await server.waitForLine(/Admin API key:\s+(\S+)/, 60_000);
-      const url = await server.waitForLine(/Lifeline is listening on (\S+)/, 60_000);
+      const started = await startLifeline({ dbPath: join(dir, 'lifeline.db'), label: 'server' });
+      server = started.child;
+      const { adminKey: key, url } = started;
 
       const fleet = new Fleet({
         server: url,

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 export interface BenchContext {
@@ -165,6 +166,57 @@ export function startChild(
       return { code: await exited, killed: true };
     },
   };
+}
+
+/** The repository root, and the entries benches start. */
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const serverEntry = fileURLToPath(new URL('../../monitor/src/node.ts', import.meta.url));
+const bareEntry = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+
+/**
+ * Starts Lifeline as `npm start` does (its own process, the embedded default) on a fresh database file,
+ * on a free port of 127.0.0.1, and reads the first-run admin key and the URL it prints. Settings that
+ * would point it elsewhere (a remote database, a public URL, Resend) are removed from the environment.
+ */
+export async function startLifeline(opts: {
+  dbPath: string;
+  env?: Record<string, string>;
+  nodeArgs?: string[] | undefined;
+  entry?: string;
+  label?: string;
+  timeoutMs?: number;
+}): Promise<{ child: Child; adminKey: string; url: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: `file:${opts.dbPath}`,
+    LOG_LEVEL: 'warn',
+    ...opts.env,
+  };
+  for (const k of ['PUBLIC_URL', 'DATABASE_AUTH_TOKEN', 'SECRETS_KEY', 'RESEND_API_KEY']) delete env[k];
+  const child = startChild(opts.entry ?? serverEntry, {
+    cwd: repoRoot,
+    env,
+    label: opts.label ?? 'lifeline',
+    nodeArgs: opts.nodeArgs,
+  });
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  try {
+    const adminKey = await child.waitForLine(/Admin API key:\s+(\S+)/, timeoutMs);
+    const url = await child.waitForLine(/Lifeline is listening on (\S+)/, timeoutMs);
+    return { child, adminKey, url };
+  } catch (err) {
+    await child.stop('SIGKILL', 5_000);
+    throw err;
+  }
+}
+
+/** The baseline server: a bare Hono app answering `ok` on @hono/node-server, in its own process. */
+export async function startBareServer(): Promise<{ child: Child; url: string }> {
+  const child = startChild(bareEntry, { cwd: repoRoot, env: process.env, label: 'bare' });
+  const url = await child.waitForLine(/"url":"([^"]+)"/, 30_000);
+  return { child, url };
 }
 
 // ---------------------------------------------------------------------------------------------------------

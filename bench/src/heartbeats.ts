@@ -8,7 +8,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createClient } from '@libsql/client';
 import {
   type Bench,
@@ -24,15 +23,12 @@ import {
   mapLimit,
   ms,
   runLoad,
-  startChild,
+  startBareServer,
+  startLifeline,
 } from './harness.ts';
 
 export const TARGET_RATIO = 0.5;
 export const TARGET_P99_MS = 25;
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const serverEntry = fileURLToPath(new URL('../../monitor/src/node.ts', import.meta.url));
-const bareEntry = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
 
 export interface HeartbeatBenchOptions {
   quick?: boolean;
@@ -107,23 +103,13 @@ export async function runHeartbeatBench(options: HeartbeatBenchOptions = {}): Pr
   try {
     // --- the real server, its own process
     log(`starting Lifeline (${dbPath})`);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: `file:${dbPath}`,
-      LOG_LEVEL: 'warn',
-    };
-    delete env.PUBLIC_URL;
-    delete env.DATABASE_AUTH_TOKEN;
-    server = startChild(options.serverEntry ?? serverEntry, {
-      cwd: repoRoot,
-      env,
-      label: 'lifeline',
+    const started = await startLifeline({
+      dbPath,
+      entry: options.serverEntry,
       nodeArgs: options.serverNodeArgs,
     });
-    const adminKey = await server.waitForLine(/Admin API key:\s+(\S+)/, 60_000);
-    const url = await server.waitForLine(/Lifeline is listening on (\S+)/, 60_000);
+    server = started.child;
+    const { adminKey, url } = started;
 
     log(`enrolling ${devicesWanted} devices`);
     const devices = await enrolDevices(url, adminKey, devicesWanted);
@@ -154,8 +140,9 @@ export async function runHeartbeatBench(options: HeartbeatBenchOptions = {}): Pr
 
     // --- the bare endpoint, its own process, the same load
     log('starting the bare Hono server');
-    bareServer = startChild(bareEntry, { cwd: repoRoot, env: process.env, label: 'bare' });
-    const bareUrl = await bareServer.waitForLine(/"url":"([^"]+)"/, 30_000);
+    const bareStart = await startBareServer();
+    bareServer = bareStart.child;
+    const bareUrl = bareStart.url;
     const bareLoad = new HeartbeatLoad(devices);
     await runLoad({
       url: bareUrl,

@@ -17,7 +17,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createClient } from '@libsql/client';
 import {
   type Bench,
@@ -34,7 +33,8 @@ import {
   ms,
   processCpuMs,
   runLoad,
-  startChild,
+  startBareServer,
+  startLifeline,
 } from './harness.ts';
 
 /** Accept: server CPU per accepted message at most this many times a bare request's (see README). */
@@ -47,10 +47,6 @@ export const ANDROID_DEFAULT_PER_MINUTE = 30;
 export const TARGET_E2E_FLEET_FACTOR = 2;
 /** Steady trickle: p99 accepted -> delivered under this. */
 export const TARGET_STEADY_P99_MS = 1_000;
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const serverEntry = fileURLToPath(new URL('../../monitor/src/node.ts', import.meta.url));
-const bareEntry = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
 
 /** Seconds a device's outbox request waits for work, as the gateway agent does. */
 const POLL_WAIT_S = 25;
@@ -222,23 +218,9 @@ export async function runMessageBench(options: MessageBenchOptions = {}): Promis
   try {
     // --- the real server, its own process
     log(`starting Lifeline (${dbPath})`);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: `file:${dbPath}`,
-      LOG_LEVEL: 'warn',
-    };
-    delete env.PUBLIC_URL;
-    delete env.DATABASE_AUTH_TOKEN;
-    server = startChild(serverEntry, {
-      cwd: repoRoot,
-      env,
-      label: 'lifeline',
-      nodeArgs: options.serverNodeArgs,
-    });
-    const adminKey = await server.waitForLine(/Admin API key:\s+(\S+)/, 60_000);
-    const url = await server.waitForLine(/Lifeline is listening on (\S+)/, 60_000);
+    const started = await startLifeline({ dbPath, nodeArgs: options.serverNodeArgs });
+    server = started.child;
+    const { adminKey, url } = started;
 
     log(
       `enrolling ${devicesWanted} devices (per-SIM limits 10,000/min, 1,000,000/day) and heartbeating them`,
@@ -315,8 +297,9 @@ export async function runMessageBench(options: MessageBenchOptions = {}): Promis
 
     // --- the bare endpoint, its own process, the same requests
     log('starting the bare Hono server');
-    bareServer = startChild(bareEntry, { cwd: repoRoot, env: process.env, label: 'bare' });
-    const bareUrl = await bareServer.waitForLine(/"url":"([^"]+)"/, 30_000);
+    const bareStart = await startBareServer();
+    bareServer = bareStart.child;
+    const bareUrl = bareStart.url;
     const bareLoad = new BatchLoad(batchSize, adminKey);
     await runLoad({
       url: bareUrl,

@@ -15,9 +15,17 @@ import { heartbeatBench } from './heartbeats.ts';
 import { messageBench } from './messages.ts';
 import { reliabilityBench } from './reliability.ts';
 import { statusPageBench } from './status-page.ts';
+import { timeToAlertBench } from './time-to-alert.ts';
 
-/** In the order they run. Later: message pipeline, reliability queries, status page render. */
-const benches: Bench[] = [heartbeatBench, messageBench, reliabilityBench, statusPageBench, agentBench];
+/** In the order they run. */
+const benches: Bench[] = [
+  heartbeatBench,
+  messageBench,
+  reliabilityBench,
+  statusPageBench,
+  agentBench,
+  timeToAlertBench,
+];
 
 function usage(): string {
   return [

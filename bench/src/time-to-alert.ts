@@ -8,18 +8,14 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { FakePushService } from '../../alerts/test/fakes/push-service.ts';
 import { Agent } from '../../gateway-agent/src/agent.ts';
 import { systemClock } from '../../gateway-agent/src/clock.ts';
 import { SimulatedDriver } from '../../gateway-agent/src/drivers/simulated.ts';
 import { Journal, openJournalDb } from '../../gateway-agent/src/journal.ts';
 import { ServerClient } from '../../gateway-agent/src/server-client.ts';
-import { type Bench, type Check, type Child, formatChecks, startChild } from './harness.ts';
-
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const serverEntry = join(repoRoot, 'monitor', 'src', 'node.ts');
+import { type Bench, type Check, type Child, formatChecks, startLifeline } from './harness.ts';
 
 async function api(url: string, method: string, path: string, token: string | null, body?: unknown) {
   const headers: Record<string, string> = {};
@@ -68,20 +64,13 @@ export async function measureTimeToAlert(opts: {
   const agents: Agent[] = [];
   try {
     await push.start();
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: `file:${join(dir, 'bench.db')}`,
-      LOG_LEVEL: 'warn',
-      HEARTBEAT_INTERVAL_S: String(opts.intervalS),
-      TICK_INTERVAL_S: '1',
-    };
-    for (const k of ['PUBLIC_URL', 'DATABASE_AUTH_TOKEN', 'RESEND_API_KEY', 'SECRETS_KEY']) delete env[k];
     log('starting Lifeline (heartbeat interval 2 s, tick 1 s)');
-    server = startChild(serverEntry, { cwd: repoRoot, env, label: 'lifeline' });
-    const adminKey = await server.waitForLine(/Admin API key:\s+(\S+)/, 120_000);
-    const url = await server.waitForLine(/Lifeline is listening on (\S+)/, 120_000);
+    const started = await startLifeline({
+      dbPath: join(dir, 'bench.db'),
+      env: { HEARTBEAT_INTERVAL_S: String(opts.intervalS), TICK_INTERVAL_S: '1' },
+    });
+    server = started.child;
+    const { adminKey, url } = started;
     const browser = push.subscribe();
     await api(url, 'POST', '/v1/alert-subscriptions', adminKey, {
       channel: 'web_push',
