@@ -9,6 +9,7 @@ export * from './queries/heartbeats.ts';
 export * from './queries/incidents.ts';
 export * from './queries/message-transitions.ts';
 export * from './queries/messages.ts';
+export * from './queries/probes.ts';
 export * from './queries/reliability.ts';
 export * from './queries/retention.ts';
 export * from './queries/rollups.ts';

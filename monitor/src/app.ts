@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Deps } from './deps.ts';
 import type { AppEnv } from './http/env.ts';
 import { ApiError, errorBody, renderError, validationError } from './http/errors.ts';
+import { INGEST_PATH, ingestErrorsFor } from './probes/ingest-errors.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { componentRoutes } from './routes/components.ts';
@@ -13,6 +14,7 @@ import { enrollmentRoutes } from './routes/enrollment.ts';
 import { heartbeatRoutes } from './routes/heartbeats.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { outboxRoutes } from './routes/outbox.ts';
+import { probeRoutes } from './routes/probes.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { reliabilityRoutes } from './routes/reliability.ts';
 import { statusFeedRoutes } from './routes/status-feeds.ts';
@@ -63,6 +65,13 @@ export function createApp(deps: Deps) {
     await next();
   });
 
+  // Layer 1 counts the ingest API's 5xx share per minute (read by the self-probe).
+  const ingestErrors = ingestErrorsFor(deps.db);
+  app.use('/v1/*', async (c, next) => {
+    await next();
+    if (INGEST_PATH.test(c.req.path)) ingestErrors.record(deps.clock.now(), c.res.status);
+  });
+
   app.onError((err, c) => {
     if (err instanceof ApiError) return renderError(c, err);
     if (err instanceof HTTPException) {
@@ -97,6 +106,7 @@ export function createApp(deps: Deps) {
   app.route('/', componentRoutes);
   app.route('/', webhookRoutes);
   app.route('/', alertRoutes);
+  app.route('/', probeRoutes);
   app.route('/', statusFeedRoutes);
   mountDocs(app);
   return app;

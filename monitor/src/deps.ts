@@ -6,6 +6,7 @@ import type { Writer } from './ingest/group-commit.ts';
 import type { HeartbeatWrite } from './ingest/heartbeats.ts';
 import type { Logger } from './logger.ts';
 import type { WorkNotifier } from './pipeline/notifier.ts';
+import type { Fetcher } from './probes/types.ts';
 import type { SecretBox } from './secret-box.ts';
 
 /** Everything the app needs from its runtime; Node and Workers each build one. */
@@ -26,4 +27,10 @@ export interface Deps {
   secretBox: SecretBox | null;
   /** Where alert notifications go; null where none can be sent (alerts are still evaluated and recorded). */
   alerts: AlertChannels | null;
+  /**
+   * How probes fetch (Node: `probes/fetch-node.ts`, DNS-checked; default: Web fetch, as on Workers) and how
+   * long the tick waits for a batch of probes before moving on (default: until done, as on Workers; the
+   * rest of the batch then finishes in the background and is recorded as it lands).
+   */
+  probes?: { fetcher: Fetcher; waitMs?: number };
 }

@@ -18,6 +18,7 @@ import { GroupCommitWriter } from './ingest/group-commit.ts';
 import { createHeartbeatFlush, type HeartbeatWrite } from './ingest/heartbeats.ts';
 import { jsonLogger, type Logger } from './logger.ts';
 import { WorkNotifier } from './pipeline/notifier.ts';
+import { nodeFetcher } from './probes/fetch-node.ts';
 import { decodeSecretsKey, generateSecretsKey, SecretBox, SecretBoxError } from './secret-box.ts';
 import { loadSite } from './site/mount.ts';
 import { dispatchAlerts } from './tick.ts';
@@ -87,6 +88,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     publicUrl: options.publicUrl ?? '',
     secretBox: secrets.box,
     alerts: null,
+    // A hanging probe target must not hold the device-liveness tick: wait a few seconds, then move on.
+    probes: { fetcher: nodeFetcher, waitMs: 3_000 },
   };
   deps.alerts = await createAlertChannels({
     db,

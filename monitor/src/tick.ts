@@ -8,6 +8,7 @@ import { evaluateAlerts } from './alerting/evaluate.ts';
 import type { Deps } from './deps.ts';
 import { livenessAt } from './domain/liveness.ts';
 import { type SweepReport, sweepMessages } from './pipeline/sweeps.ts';
+import { type ProbeBatchReport, runDueProbes } from './probes/tick.ts';
 import { pruneIfDue } from './reliability/retention.ts';
 import { type DispatchReport, dispatchWebhooks } from './webhooks/dispatcher.ts';
 
@@ -18,6 +19,8 @@ export interface TickReport {
   webhooks: DispatchReport;
   /** Alert transitions of this tick, and the notifications it delivered. */
   alerts: { transitions: AppliedTransition[]; dispatch: AlertDispatchReport | null };
+  /** Probes run by this tick (null when the batch was still running after `probes.waitMs`). */
+  probes: ProbeBatchReport | null;
 }
 
 /**
@@ -25,13 +28,17 @@ export interface TickReport {
  * records device liveness transitions, then gives message states their deadlines (lapsed leases and
  * offline devices' messages back to the queue, TTL expiry, honest unknowns), then delivers due webhooks
  * from the outbox (`webhooks/dispatcher.ts`), evaluates the alert rules and delivers due notifications
- * (`alerting/`), and about once an hour prunes what is past retention. Later stages add probes.
+ * (`alerting/`), and about once an hour prunes what is past retention. Due probes (`probes/`) run
+ * beside all of it and are recorded before the alert rules are judged.
  */
 export async function tick(
-  deps: Pick<Deps, 'db'> & Partial<Pick<Deps, 'notifier' | 'secretBox' | 'logger' | 'alerts' | 'publicUrl'>>,
+  deps: Pick<Deps, 'db'> &
+    Partial<Pick<Deps, 'notifier' | 'secretBox' | 'logger' | 'alerts' | 'publicUrl' | 'probes'>>,
   now: number,
 ): Promise<TickReport> {
   const { db } = deps;
+  // Probes wait on the network, so they start first and run beside the rest of the tick.
+  const probeBatch = runDueProbes(deps, now);
   const changes: TickReport['livenessChanges'] = [];
   const queries = [];
   const offline: string[] = [];
@@ -55,12 +62,13 @@ export async function tick(
   const webhooks = deps.secretBox
     ? await dispatchWebhooks({ db, secretBox: deps.secretBox, logger: deps.logger }, now)
     : { delivered: 0, failed: 0, dead: 0 };
+  const probes = await probeBatch; // before the alert rules, which read the probes' results
   const transitions = await evaluateAlerts(db, now);
   const dispatch = deps.alerts
     ? await dispatchAlerts(deps as Pick<Deps, 'db' | 'alerts' | 'publicUrl'>, now)
     : null;
   await pruneIfDue(db, now);
-  return { livenessChanges: changes, messages, webhooks, alerts: { transitions, dispatch } };
+  return { livenessChanges: changes, messages, webhooks, alerts: { transitions, dispatch }, probes };
 }
 
 /** Delivers due alert notifications (also run on its own when a group waiting for companions is ready). */

@@ -10,6 +10,7 @@ export * from './incidents.ts';
 export * from './maintenances.ts';
 export * from './messages.ts';
 export * from './observation.ts';
+export * from './probes.ts';
 export * from './rollups.ts';
 export * from './sim-usage.ts';
 export * from './slos.ts';

@@ -10,7 +10,15 @@ import {
   deliveryDropped,
   type RuleParams,
 } from '@lifeline/alerts';
-import { carriersOf, type Db, listComponents, listDevices, listSlos, scopeKeys } from '@lifeline/db';
+import {
+  carriersOf,
+  type Db,
+  listComponents,
+  listDevices,
+  listSlos,
+  probesOfWorkspace,
+  scopeKeys,
+} from '@lifeline/db';
 import type { AlertRule, Device } from '@lifeline/db/schema';
 import { sql } from 'drizzle-orm';
 import type { HeartbeatBody } from '../contract/heartbeat.ts';
@@ -192,7 +200,25 @@ export async function conditionsFor(
         break;
       }
       case 'probe_down':
-        break; // fed by the probes stage
+        for (const p of await probesOfWorkspace(db, workspaceId)) {
+          if (!p.enabled || p.lastStatus === null) continue;
+          const subject = `probe:${p.id}`;
+          // Unknown (the probe could not tell) neither fires nor resolves: an open alert stays open.
+          const active =
+            p.lastStatus === 'down' ||
+            (p.lastStatus === 'unknown' && openSubjects.has(`${rule.id}:${subject}`));
+          conditions.push({
+            ruleId: rule.id,
+            subject,
+            subjectType: 'probe',
+            subjectId: p.id,
+            subjectName: p.name,
+            componentIds: p.componentId ? [p.componentId] : [],
+            active,
+            summary: `${rule.name}: ${p.name} is ${p.lastStatus}${p.lastDetail ? ` — ${p.lastDetail}` : ''}`,
+          });
+        }
+        break;
     }
   }
   return conditions;

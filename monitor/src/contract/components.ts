@@ -34,9 +34,21 @@ export const componentSchema = z
     status,
     derivedStatus: status,
     signal: z.object({
-      kind: z.enum(['devices_online', 'delivery_rate', 'none']),
+      kind: z.enum(['devices_online', 'delivery_rate', 'probe', 'none']),
       value: z.number().nullable(),
       events: z.number().optional(),
+      probes: z
+        .array(
+          z.object({
+            id: z.string(),
+            name: z.string(),
+            status: z.string().nullable(),
+            componentStatus: status.nullable(),
+            checkedAt: z.number().int().nullable(),
+          }),
+        )
+        .optional()
+        .meta({ description: 'Kind `probe`: the probes feeding this component and their last outcomes.' }),
     }),
     inMaintenance: z.boolean(),
     override: z.object({ status, until: z.number().int().nullable() }).nullable(),

@@ -4,9 +4,10 @@ import {
   type DeliveryCounts,
   listComponents,
   listDevices,
+  probesOfWorkspace,
   scopeKeys,
 } from '@lifeline/db';
-import type { Component } from '@lifeline/db/schema';
+import type { Component, Probe } from '@lifeline/db/schema';
 import {
   type ComponentStatus,
   DEFAULT_THRESHOLDS,
@@ -15,6 +16,7 @@ import {
   statusFromShare,
 } from '../domain/component-status.ts';
 import { livenessAt } from '../domain/liveness.ts';
+import { probeComponentStatus, probesFeeding } from '../probes/component-signal.ts';
 import { deliveryCountsByRange, deliveryRates } from './figures.ts';
 
 const SIGNAL_WINDOW_MS = 15 * 60_000;
@@ -24,7 +26,19 @@ export interface ComponentState {
   status: ComponentStatus;
   derived: ComponentStatus;
   /** The value the status was derived from, when there is one. */
-  signal: { kind: 'devices_online' | 'delivery_rate' | 'none'; value: number | null; events?: number };
+  signal: {
+    kind: 'devices_online' | 'delivery_rate' | 'probe' | 'none';
+    value: number | null;
+    events?: number;
+    /** The probes feeding the component (kind `probe`): their last outcomes. */
+    probes?: {
+      id: string;
+      name: string;
+      status: string | null;
+      componentStatus: ComponentStatus | null;
+      checkedAt: number | null;
+    }[];
+  };
   inMaintenance: boolean;
   override: ComponentStatus | null;
 }
@@ -49,13 +63,15 @@ export async function componentStates(db: Db, workspaceId: string, now: number):
         now,
       )
     : new Map<string, DeliveryCounts[]>();
+  const probes = await probesOfWorkspace(db, workspaceId);
   const states: ComponentState[] = [];
   for (const c of list) {
-    const signal = signalOf(c, devices, carrierCounts, now);
+    const feeding = probesFeeding(c, probes);
+    const signal = feeding.length > 0 ? probeSignal(feeding) : signalOf(c, devices, carrierCounts, now);
     const t = thresholdsOf(c, signal.kind);
     const minEvents = c.thresholds?.minEvents ?? DEFAULT_THRESHOLDS.minDeliveryEvents;
     const usable = signal.kind === 'delivery_rate' && (signal.events ?? 0) < minEvents ? null : signal.value;
-    const derived = statusFromShare(usable, t);
+    const derived = feeding.length > 0 ? probeComponentStatus(feeding, now) : statusFromShare(usable, t);
     const inMaintenance = maintenance.some((m) => !m.componentIds || m.componentIds.includes(c.id));
     const override =
       c.overrideStatus && (c.overrideUntil === null || c.overrideUntil > now) ? c.overrideStatus : null;
@@ -69,6 +85,20 @@ export async function componentStates(db: Db, workspaceId: string, now: number):
     });
   }
   return states;
+}
+
+function probeSignal(feeding: Probe[]): ComponentState['signal'] {
+  return {
+    kind: 'probe',
+    value: null,
+    probes: feeding.map((p) => ({
+      id: p.id,
+      name: p.name,
+      status: p.lastStatus,
+      componentStatus: p.lastComponentStatus,
+      checkedAt: p.lastCheckedAt,
+    })),
+  };
 }
 
 function signalOf(

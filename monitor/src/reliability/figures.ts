@@ -178,6 +178,27 @@ function spanOf(ranges: Range[]): Range | null {
   return { from: Math.min(...live.map((r) => r.from)), to: Math.max(...live.map((r) => r.to)) };
 }
 
+/**
+ * Layer 1 per range: the share of self-probe runs (one a minute) that found Lifeline answering, from the
+ * platform rollups; null where no self-probe ran. Maintenance is not subtracted: it is the workspace's,
+ * while the platform is shared. See `probes/kinds/self.ts`.
+ */
+export async function platformUptimes(db: Db, ranges: Range[], now: number) {
+  const live = effective(ranges, now);
+  const sums = (
+    await sumRollupsByRange(
+      db,
+      'platform',
+      [scopeKeys.platform],
+      live.map((r) => signedParts(r, [])),
+    )
+  ).get(scopeKeys.platform);
+  return live.map((_, i) => {
+    const [ok = 0, total = 0] = sums?.[i] ?? [];
+    return { okMinutes: ok, probedMinutes: total, uptime: ratio(ok, total) };
+  });
+}
+
 export type LayerFigures = Awaited<ReturnType<typeof layerFiguresForRanges>>[number];
 
 /** Every layer for each range, the end-to-end rate and the product of the layers beside it. */
@@ -185,11 +206,12 @@ export async function layerFiguresForRanges(db: Db, workspaceId: string, ranges:
   const devices = await deviceUptimes(db, { workspaceId, ranges, now });
   const key = scopeKeys.workspace(workspaceId);
   const counts = (await deliveryCountsByRange(db, workspaceId, [key], ranges, now)).get(key)!;
+  const platformByRange = await platformUptimes(db, ranges, now);
   return ranges.map((_, i) => {
     const c = counts[i]!;
     const rates = deliveryRates(c);
-    // Layer 1 comes from self-probes, which land with the probes stage; until then it has no data.
-    const platform: number | null = null;
+    // Layer 1 from the self-probes' platform rollups; null where no self-probe ran.
+    const platform: number | null = platformByRange[i]!.uptime;
     const layers = [platform, devices[i]!.uptime, rates.deliveryRate].filter((x): x is number => x !== null);
     return {
       platform: { uptime: platform },

@@ -1,11 +1,11 @@
-import { type Db, pruneHeartbeatsQuery, pruneRollupsQueries } from '@lifeline/db';
+import { type Db, pruneHeartbeatsQuery, pruneProbeResultsQuery, pruneRollupsQueries } from '@lifeline/db';
 import type { Granularity } from '@lifeline/db/schema';
 import { GRANULARITY_MS } from '../domain/buckets.ts';
 
 const DAY = 86_400_000;
 
 export interface RetentionPolicy {
-  /** Raw heartbeats (default 7 days). */
+  /** Raw heartbeats and probe results (default 7 days). */
   rawDays: number;
   /** Day rollups (default 400 days). */
   rollupDays: number;
@@ -53,6 +53,7 @@ export async function pruneExpired(db: Db, now: number, policy: RetentionPolicy 
   const keep = rollupKeepMs(policy);
   const [first, ...rest] = [
     pruneHeartbeatsQuery(db, now - policy.rawDays * DAY, 5_000),
+    pruneProbeResultsQuery(db, now - policy.rawDays * DAY, 5_000),
     ...pruneRollupsQueries(db, {
       minute: now - keep.minute,
       hour: now - keep.hour,

@@ -10,7 +10,13 @@ import {
   type Counts,
   errorBudget,
 } from '../domain/slo.ts';
-import { deliveryCountsByRange, deliveryRates, deviceUptimes, type Range } from './figures.ts';
+import {
+  deliveryCountsByRange,
+  deliveryRates,
+  deviceUptimes,
+  platformUptimes,
+  type Range,
+} from './figures.ts';
 
 const DAY = 86_400_000;
 
@@ -35,8 +41,11 @@ export async function sloCounts(db: Db, slo: Slo, ranges: Range[], now: number):
     });
     return uptimes.map((u) => ({ good: u.onlineMs, total: u.observedMs }));
   }
-  // Platform uptime needs self-probe results, which arrive with the probes stage.
-  return ranges.map(() => ({ good: 0, total: 0 }));
+  // Platform uptime: minutes (one self-probe run each) in which Lifeline answered, in milliseconds.
+  return (await platformUptimes(db, ranges, now)).map((p) => ({
+    good: p.okMinutes * 60_000,
+    total: p.probedMinutes * 60_000,
+  }));
 }
 
 /** Minimum-events guard in the indicator's unit: messages, or observed minutes for uptime. */

@@ -1,0 +1,339 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import {
+  countProbes,
+  deleteProbe,
+  findProbe,
+  insertProbe,
+  listComponents,
+  listProbeResults,
+  listProbes,
+  newId,
+  type ProbePatch,
+  updateProbe,
+} from '@lifeline/db';
+import type { Probe, ProbeKind, ProbeResult } from '@lifeline/db/schema';
+import { errorSchema } from '../contract/errors.ts';
+import {
+  newProbeSchema,
+  probeConfigSchemas,
+  probeIdParam,
+  probePatchSchema,
+  probeResultSchema,
+  probeResultsQuery,
+  probeSchema,
+} from '../contract/probes.ts';
+import type { Deps } from '../deps.ts';
+import { requireAdmin } from '../http/auth.ts';
+import type { AppEnv } from '../http/env.ts';
+import { ApiError, validationError } from '../http/errors.ts';
+import { errorResponses, jsonBody, jsonContent } from '../http/openapi.ts';
+import { checkTarget } from '../probes/fetch-common.ts';
+import { probeSecretContext } from '../probes/scheduler.ts';
+
+const tags = ['Probes'];
+const security = [{ apiKey: [] }];
+export const MAX_PROBES_PER_WORKSPACE = 2_000;
+const DEFAULTS = { intervalMs: 60_000, timeoutMs: 10_000, retries: 1 };
+
+export function toProbeView(p: Probe) {
+  return {
+    id: p.id,
+    name: p.name,
+    kind: p.kind,
+    componentId: p.componentId,
+    config: p.config,
+    hasSecret: p.secretCiphertext !== null,
+    intervalMs: p.intervalMs,
+    timeoutMs: p.timeoutMs,
+    retries: p.retries,
+    allowPrivate: p.allowPrivate,
+    enabled: p.enabled,
+    nextRunAt: p.nextRunAt,
+    last:
+      p.lastStatus && p.lastCheckedAt !== null
+        ? {
+            status: p.lastStatus,
+            checkedAt: p.lastCheckedAt,
+            componentStatus: p.lastComponentStatus,
+            detail: p.lastDetail,
+          }
+        : null,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
+}
+
+const resultView = (r: ProbeResult) => ({
+  id: r.id,
+  checkedAt: r.checkedAt,
+  status: r.status,
+  componentStatus: r.componentStatus,
+  latencyMs: r.latencyMs,
+  attempts: r.attempts,
+  detail: r.detail,
+  data: r.data,
+});
+
+const notFound = () => new ApiError(404, 'not_found', 'No such probe in this workspace.');
+
+function checkConfig(kind: ProbeKind, config: unknown): Record<string, unknown> {
+  const result = probeConfigSchemas[kind].safeParse(config);
+  if (!result.success) {
+    const err = validationError(result.error, 'body');
+    throw new ApiError(400, err.code, err.message, `config${err.field ? `.${err.field}` : ''}`);
+  }
+  return result.data as Record<string, unknown>;
+}
+
+/** Refuses at once a target that the SSRF guard would refuse on every run (an IP literal or a local name). */
+function checkReachable(config: Record<string, unknown>, allowPrivate: boolean) {
+  for (const key of ['url', 'baseUrl'] as const) {
+    const url = config[key];
+    if (typeof url !== 'string') continue;
+    const target = checkTarget(url, allowPrivate);
+    if (!target.ok)
+      throw new ApiError(
+        400,
+        'private_target',
+        `${target.failure.message}: probes may not reach private, loopback or link-local addresses unless allowPrivate is true.`,
+        `config.${key}`,
+      );
+  }
+}
+
+async function checkComponent(deps: Deps, workspaceId: string, componentId: string | null | undefined) {
+  if (!componentId) return;
+  const list = await listComponents(deps.db, workspaceId);
+  if (!list.some((c) => c.id === componentId))
+    throw new ApiError(400, 'unknown_component', 'No such component in this workspace.', 'componentId');
+}
+
+function checkTiming(p: { intervalMs: number; timeoutMs: number }) {
+  if (p.timeoutMs > p.intervalMs)
+    throw new ApiError(400, 'invalid_field', "Invalid 'timeoutMs': must not exceed intervalMs.", 'timeoutMs');
+}
+
+function sealer(deps: Deps) {
+  if (!deps.secretBox)
+    throw new ApiError(
+      503,
+      'secrets_key_missing',
+      'Probes with an access token need SECRETS_KEY.',
+      'accessToken',
+    );
+  return deps.secretBox;
+}
+
+export const probeRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/probes',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: "The workspace's probes, each with its last result",
+      request: {
+        query: z.object({
+          after: z.string().max(64).optional().meta({ description: 'Probe id: the next page.' }),
+          limit: z.coerce.number().int().min(1).max(1_000).default(200),
+        }),
+      },
+      responses: {
+        200: jsonContent(
+          z.object({ probes: z.array(probeSchema), nextAfter: z.string().nullable() }),
+          'Probes',
+        ),
+        ...errorResponses(400, 401),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const rows = await listProbes(c.var.deps.db, c.var.admin.workspaceId, q);
+      return c.json(
+        { probes: rows.map(toProbeView), nextAfter: rows.length === q.limit ? rows.at(-1)!.id : null },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/probes',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'Add a probe: HTTP check, Statuspage v2 feed, RSS/Atom feed, WhatsApp health or self-probe',
+      request: { body: jsonBody(newProbeSchema) },
+      responses: {
+        201: jsonContent(probeSchema, 'The probe (it runs on the next tick)'),
+        ...errorResponses(400, 401, 409, 413, 415),
+        503: jsonContent(errorSchema, 'No SECRETS_KEY to seal an access token with'),
+      },
+    }),
+    async (c) => {
+      const deps = c.var.deps;
+      const { workspaceId } = c.var.admin;
+      const body = c.req.valid('json');
+      const intervalMs = body.intervalMs ?? DEFAULTS.intervalMs;
+      const timeoutMs = body.timeoutMs ?? Math.min(DEFAULTS.timeoutMs, intervalMs);
+      checkTiming({ intervalMs, timeoutMs });
+      const allowPrivate = body.allowPrivate ?? false;
+      const config = body.config as Record<string, unknown>;
+      if (body.kind !== 'self') checkReachable(config, allowPrivate);
+      await checkComponent(deps, workspaceId, body.componentId);
+      // A self-probe feeds the workspace's Platform component unless told otherwise.
+      const componentId =
+        body.componentId !== undefined
+          ? body.componentId
+          : body.kind === 'self'
+            ? ((await listComponents(deps.db, workspaceId)).find((x) => x.source === 'platform')?.id ?? null)
+            : null;
+      if ((await countProbes(deps.db, workspaceId)) >= MAX_PROBES_PER_WORKSPACE)
+        throw new ApiError(
+          409,
+          'too_many_probes',
+          `A workspace may have at most ${MAX_PROBES_PER_WORKSPACE} probes.`,
+        );
+      const now = deps.clock.now();
+      const id = newId('prb', now);
+      const secretCiphertext =
+        body.kind === 'whatsapp' ? await sealer(deps).seal(body.accessToken, probeSecretContext(id)) : null;
+      const row = await insertProbe(deps.db, {
+        id,
+        workspaceId,
+        name: body.name,
+        kind: body.kind,
+        componentId,
+        config,
+        secretCiphertext,
+        intervalMs,
+        timeoutMs,
+        retries: body.retries ?? DEFAULTS.retries,
+        allowPrivate,
+        enabled: body.enabled ?? true,
+        nextRunAt: now,
+        createdAt: now,
+        updatedAt: now,
+      });
+      return c.json(toProbeView(row), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/probes/{id}',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'One probe with its last result',
+      request: { params: probeIdParam },
+      responses: { 200: jsonContent(probeSchema, 'The probe'), ...errorResponses(401, 404) },
+    }),
+    async (c) => {
+      const row = await findProbe(c.var.deps.db, c.var.admin.workspaceId, c.req.valid('param').id);
+      if (!row) throw notFound();
+      return c.json(toProbeView(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/probes/{id}',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'Change, pause or re-target a probe (its config is given whole)',
+      request: { params: probeIdParam, body: jsonBody(probePatchSchema) },
+      responses: {
+        200: jsonContent(probeSchema, 'The probe'),
+        ...errorResponses(400, 401, 404, 413, 415),
+        503: jsonContent(errorSchema, 'No SECRETS_KEY to seal an access token with'),
+      },
+    }),
+    async (c) => {
+      const deps = c.var.deps;
+      const { workspaceId } = c.var.admin;
+      const current = await findProbe(deps.db, workspaceId, c.req.valid('param').id);
+      if (!current) throw notFound();
+      const body = c.req.valid('json');
+      if (body.accessToken !== undefined && current.kind !== 'whatsapp')
+        throw new ApiError(400, 'unknown_field', 'Only WhatsApp probes take an access token.', 'accessToken');
+      const config = body.config !== undefined ? checkConfig(current.kind, body.config) : current.config;
+      const allowPrivate = body.allowPrivate ?? current.allowPrivate;
+      if (current.kind !== 'self') checkReachable(config, allowPrivate);
+      const intervalMs = body.intervalMs ?? current.intervalMs;
+      const timeoutMs = body.timeoutMs ?? current.timeoutMs;
+      checkTiming({ intervalMs, timeoutMs });
+      if (body.componentId !== undefined) await checkComponent(deps, workspaceId, body.componentId);
+      const now = deps.clock.now();
+      const patch: ProbePatch = {
+        ...(body.name !== undefined ? { name: body.name } : {}),
+        ...(body.componentId !== undefined ? { componentId: body.componentId } : {}),
+        ...(body.config !== undefined ? { config } : {}),
+        ...(body.retries !== undefined ? { retries: body.retries } : {}),
+        ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
+        allowPrivate,
+        intervalMs,
+        timeoutMs,
+        updatedAt: now,
+      };
+      if (body.accessToken !== undefined)
+        patch.secretCiphertext = await sealer(deps).seal(body.accessToken, probeSecretContext(current.id));
+      // A changed target or a resumed probe runs on the next tick.
+      if (body.config !== undefined || body.enabled === true) patch.nextRunAt = now;
+      const row = await updateProbe(deps.db, workspaceId, current.id, patch);
+      if (!row) throw notFound();
+      return c.json(toProbeView(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/probes/{id}',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'Delete a probe and its results',
+      request: { params: probeIdParam },
+      responses: {
+        200: jsonContent(z.object({ deleted: z.literal(true) }), 'Deleted'),
+        ...errorResponses(401, 404),
+      },
+    }),
+    async (c) => {
+      const ok = await deleteProbe(c.var.deps.db, c.var.admin.workspaceId, c.req.valid('param').id);
+      if (!ok) throw notFound();
+      return c.json({ deleted: true as const }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/probes/{id}/results',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: "A probe's results, newest first (kept for the retention period)",
+      request: { params: probeIdParam, query: probeResultsQuery },
+      responses: {
+        200: jsonContent(
+          z.object({ results: z.array(probeResultSchema), nextBefore: z.number().int().nullable() }),
+          'Results',
+        ),
+        ...errorResponses(400, 401, 404),
+      },
+    }),
+    async (c) => {
+      const { db } = c.var.deps;
+      const { workspaceId } = c.var.admin;
+      const probe = await findProbe(db, workspaceId, c.req.valid('param').id);
+      if (!probe) throw notFound();
+      const q = c.req.valid('query');
+      const rows = await listProbeResults(db, workspaceId, probe.id, q);
+      return c.json(
+        { results: rows.map(resultView), nextBefore: rows.length === q.limit ? rows.at(-1)!.id : null },
+        200,
+      );
+    },
+  );
