@@ -48,6 +48,7 @@ function once(
   allowPrivate: boolean,
   isBlocked: (address: string) => boolean,
   signal: AbortSignal,
+  ca: string | undefined,
 ) {
   return new Promise<IncomingMessage>((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -59,6 +60,7 @@ function once(
         signal,
         agent: false,
         lookup: guardedLookup(allowPrivate, isBlocked) as never,
+        ...(ca ? { ca } : {}),
       },
       resolve,
     );
@@ -95,10 +97,14 @@ function failureOf(err: unknown, signal: AbortSignal, started: number): FetchOut
 
 /**
  * A Node fetcher; `isBlocked` decides which addresses count as private (tests treat one loopback address
- * as a public upstream, to show that a redirect from it to 127.0.0.1 is refused on its own hop).
+ * as a public upstream, to show that a redirect from it to 127.0.0.1 is refused on its own hop); `tls.ca`
+ * adds trust anchors (a private CA; the tests' self-signed certificate).
  */
-export function createNodeFetcher(isBlocked: (address: string) => boolean = isBlockedAddress): Fetcher {
-  return (req, opts) => fetchNode(req, opts, isBlocked);
+export function createNodeFetcher(
+  isBlocked: (address: string) => boolean = isBlockedAddress,
+  tls: { ca?: string } = {},
+): Fetcher {
+  return (req, opts) => fetchNode(req, opts, isBlocked, tls.ca);
 }
 
 export const nodeFetcher: Fetcher = createNodeFetcher();
@@ -107,6 +113,7 @@ async function fetchNode(
   req: FetchRequest,
   opts: Parameters<Fetcher>[1],
   isBlocked: (address: string) => boolean,
+  ca: string | undefined,
 ): Promise<FetchOutcome> {
   const started = performance.now();
   const redirects: string[] = [];
@@ -115,7 +122,7 @@ async function fetchNode(
     for (let hop = 0; ; hop++) {
       const target = checkTarget(current.url, opts.allowPrivate, isBlocked);
       if (!target.ok) return { ...target.failure, latencyMs: Math.round(performance.now() - started) };
-      const res = await once(current, target.url, opts.allowPrivate, isBlocked, opts.signal);
+      const res = await once(current, target.url, opts.allowPrivate, isBlocked, opts.signal, ca);
       const next = nextHop(current, target.url, res.statusCode ?? 0, res.headers.location);
       if (next) {
         res.resume();
