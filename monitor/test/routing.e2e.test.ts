@@ -1,4 +1,4 @@
-import { messages } from '@lifeline/db/schema';
+import { messages, simUsageMinutes } from '@lifeline/db/schema';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RoutingPassOutcome } from '../src/pipeline/notifier.ts';
@@ -177,6 +177,29 @@ describe('assignments follow the devices', () => {
     expect(back).toHaveLength(15);
     expect(back.every((m) => m.routedDeviceId === null)).toBe(true);
     expect(await b.poll()).toHaveLength(15);
+  });
+
+  it('counts what a poll leased against each SIM it went out on', async () => {
+    const a = await TestDevice.enroll(s, 'dual', ledger);
+    a.sims.push({ slot: 1, carrier: 'EE', signalDbm: -90 });
+    await a.heartbeat();
+    const long = 'x'.repeat(200); // two GSM-7 segments
+    await s.request('POST', '/v1/messages/batch', {
+      token: s.creds.apiKey,
+      body: { messages: recipients(40).map((to) => ({ to, text: long })) },
+    });
+    const leased = await a.poll();
+    expect(leased).toHaveLength(40);
+    const bySlot = new Map<number, number>();
+    for (const m of leased) bySlot.set(m.simSlot!, (bySlot.get(m.simSlot!) ?? 0) + m.segments);
+    expect([...bySlot.keys()].sort()).toEqual([0, 1]);
+    const usage = await s.deps.db.select().from(simUsageMinutes);
+    expect(usage.map((u) => [u.simSlot, u.segments]).sort()).toEqual([...bySlot].sort());
+    // A second poll finds nothing and counts nothing more.
+    expect(await a.poll()).toEqual([]);
+    expect((await s.deps.db.select().from(simUsageMinutes)).map((u) => u.segments).sort()).toEqual(
+      usage.map((u) => u.segments).sort(),
+    );
   });
 
   it('checks the device’s group at lease time', async () => {

@@ -109,7 +109,15 @@ export function unroutedQueuedMessages(
 ) {
   const { now, after } = input;
   return db
-    .select()
+    .select({
+      id: messages.id,
+      createdAt: messages.createdAt,
+      recipient: messages.recipient,
+      segments: messages.segments,
+      preferredDeviceId: messages.preferredDeviceId,
+      deviceGroup: messages.deviceGroup,
+      avoidDeviceId: messages.avoidDeviceId,
+    })
     .from(messages)
     .where(
       and(
@@ -251,15 +259,21 @@ export function countQueued(db: Db, workspaceId: string) {
   return db.$count(messages, and(eq(messages.workspaceId, workspaceId), eq(messages.status, 'queued')));
 }
 
-/** Adds segments to a SIM's minute, only if the message was leased to it at that attempt (guard). */
-export function addSimUsageQuery(
+/**
+ * Adds the segments of the messages a device leased at `leasedAt` to its SIMs' `minute` (slot -1: the
+ * driver's choice), one statement for a whole lease batch. Run after the leases in the same batch: only
+ * messages whose lease was won (leased to this device at that time) count.
+ */
+export function addLeasedSimUsageQuery(
   db: Db,
-  input: { deviceId: string; simSlot: number | null; minute: number; segments: number; guard: SQL },
+  input: { deviceId: string; messageIds: string[]; leasedAt: number; minute: number },
 ) {
-  const slot = input.simSlot ?? -1;
   return db.run(sql`
     INSERT INTO ${simUsageMinutes} (device_id, sim_slot, minute, segments)
-    SELECT ${input.deviceId}, ${slot}, ${input.minute}, ${input.segments} WHERE ${input.guard}
+    SELECT ${input.deviceId}, coalesce(sim_slot, -1), ${input.minute}, sum(segments) FROM ${messages}
+    WHERE id IN (SELECT value FROM json_each(${JSON.stringify(input.messageIds)}))
+      AND status = 'leased' AND device_id = ${input.deviceId} AND leased_at = ${input.leasedAt}
+    GROUP BY coalesce(sim_slot, -1)
     ON CONFLICT (device_id, sim_slot, minute) DO UPDATE SET segments = segments + excluded.segments`);
 }
 

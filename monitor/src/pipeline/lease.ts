@@ -1,5 +1,5 @@
 import {
-  addSimUsageQuery,
+  addLeasedSimUsageQuery,
   assignedLoad,
   assignedMessages,
   assignMessagesQuery,
@@ -12,8 +12,7 @@ import {
   transitionQueries,
   unroutedQueuedMessages,
 } from '@lifeline/db';
-import { type Device, type Message, messages } from '@lifeline/db/schema';
-import { and, eq, sql } from 'drizzle-orm';
+import type { Device, Message } from '@lifeline/db/schema';
 import type { LeasedMessage } from '../contract/messages.ts';
 import { carrierOf, isRoutable, reportsDelivery, simSlotsOf } from '../domain/routability.ts';
 import { hasAnyRoom, hasRoom, planRoutes, type RoutingCandidate, type SimUsage } from '../domain/router.ts';
@@ -202,20 +201,16 @@ export async function leaseForDevice(
           updatedAt: now,
         }),
       }),
-      addSimUsageQuery(db, {
-        deviceId,
-        simSlot,
-        minute: Math.floor(now / MINUTE),
-        segments: message.segments,
-        guard: sql`EXISTS (SELECT 1 FROM ${messages} WHERE ${and(
-          eq(messages.id, message.id),
-          eq(messages.status, 'leased'),
-          eq(messages.attempt, to.attempt),
-          eq(messages.deviceId, deviceId),
-        )})`,
-      }),
     );
   }
+  queries.push(
+    addLeasedSimUsageQuery(db, {
+      deviceId,
+      messageIds: chosen.map(({ message }) => message.id),
+      leasedAt: now,
+      minute: Math.floor(now / MINUTE),
+    }),
+  );
   // A carrier gets its status-page component the first time a message goes out through it.
   for (const carrier of new Set(chosen.map(({ simSlot }) => carrierOf(me.lastHealth, simSlot)))) {
     if (!carrier) continue;
