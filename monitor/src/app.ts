@@ -69,7 +69,8 @@ export function createApp(deps: Deps) {
   const ingestErrors = ingestErrorsFor(deps.db);
   app.use('/v1/*', async (c, next) => {
     await next();
-    if (INGEST_PATH.test(c.req.path)) ingestErrors.record(deps.clock.now(), c.res.status);
+    if (c.req.method === 'POST' && INGEST_PATH.test(c.req.path))
+      ingestErrors.record(deps.clock.now(), c.res.status);
   });
 
   app.onError((err, c) => {

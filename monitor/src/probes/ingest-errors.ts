@@ -7,7 +7,7 @@
 import type { Db } from '@lifeline/db';
 
 const MINUTE = 60_000;
-/** Paths of the ingest API: what devices and businesses push. */
+/** Paths of the ingest API (POSTs to them): what devices and businesses push. */
 export const INGEST_PATH = /^\/v1\/(heartbeats|receipts|messages)(\/|$)/;
 export const MAX_5XX_SHARE = 0.01;
 
