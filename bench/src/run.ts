@@ -13,6 +13,7 @@ import { agentBench } from './agent.ts';
 import { type Bench, loadLine, machineLine } from './harness.ts';
 import { heartbeatBench } from './heartbeats.ts';
 import { messageBench } from './messages.ts';
+import { probesBench } from './probes.ts';
 import { reliabilityBench } from './reliability.ts';
 import { statusPageBench } from './status-page.ts';
 import { timeToAlertBench } from './time-to-alert.ts';
@@ -25,6 +26,7 @@ const benches: Bench[] = [
   statusPageBench,
   agentBench,
   timeToAlertBench,
+  probesBench,
 ];
 
 function usage(): string {
