@@ -12,6 +12,7 @@ import { devicesRoutes } from './routes/devices.ts';
 import { mountDocs } from './routes/docs.ts';
 import { enrollmentRoutes } from './routes/enrollment.ts';
 import { heartbeatRoutes } from './routes/heartbeats.ts';
+import { incidentRoutes } from './routes/incidents.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { probeRoutes } from './routes/probes.ts';
@@ -107,6 +108,7 @@ export function createApp(deps: Deps) {
   app.route('/', componentRoutes);
   app.route('/', webhookRoutes);
   app.route('/', alertRoutes);
+  app.route('/', incidentRoutes);
   app.route('/', probeRoutes);
   app.route('/', statusFeedRoutes);
   mountDocs(app);
