@@ -125,7 +125,7 @@ afterAll(async () => {
 }, 20_000);
 
 describe('the Worker in workerd (wrangler dev, local D1)', () => {
-  it('enrols a device, takes its heartbeat, lists it online and runs the cron tick', async () => {
+  it('enrols a device, takes its heartbeat, lists it online, hands it its messages and runs the cron tick', async () => {
     // Schema: drizzle-kit's migrations, applied by wrangler as on a real D1 database.
     await node([wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo]);
 
@@ -217,6 +217,26 @@ describe('the Worker in workerd (wrangler dev, local D1)', () => {
     expect(device, list.text).toMatchObject({ name: 'Edge phone', liveness: 'online' });
     expect((await http('GET', '/v1/devices', { token: 'll_admin_wrong' })).status).toBe(401);
 
+    // The outbox on D1: a routing pass assigns the messages, the poll leases its own and counts its SIM.
+    const sent = await http('POST', '/v1/messages/batch', {
+      token: apiKey,
+      body: {
+        messages: [
+          { to: '+447700900001', text: 'edge one' },
+          { to: '+447700900002', text: 'edge two' },
+        ],
+      },
+    });
+    expect(sent.status, sent.text).toBe(201);
+    const outbox = await http('GET', '/v1/devices/me/outbox?wait=0&max=10', { token: enrolled.json.token });
+    expect(outbox.status, outbox.text).toBe(200);
+    expect(outbox.json.messages.map((m: { text: string }) => m.text).sort()).toEqual([
+      'edge one',
+      'edge two',
+    ]);
+    const again = await http('GET', '/v1/devices/me/outbox?wait=0', { token: enrolled.json.token });
+    expect(again.json.messages).toEqual([]);
+
     // The status page's machine-readable twins live in the Hono app, so the edge serves them too.
     const summary = await http('GET', '/api/v2/summary.json');
     expect(summary.status, summary.text).toBe(200);
@@ -238,6 +258,9 @@ describe('the Worker in workerd (wrangler dev, local D1)', () => {
       `SELECT id, liveness_state, liveness_changed_at FROM devices WHERE id IN ('dev_stale', '${deviceId}') ORDER BY id`,
     );
     const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+    expect(
+      await d1(`SELECT sim_slot, segments FROM sim_usage_minutes WHERE device_id = '${deviceId}'`),
+    ).toEqual([{ sim_slot: 0, segments: 2 }]);
     expect(byId.dev_stale).toMatchObject({ liveness_state: 'offline' });
     expect(byId.dev_stale?.liveness_changed_at).toBeGreaterThanOrEqual(now);
     expect(byId[deviceId]).toMatchObject({ liveness_state: 'online' });
