@@ -2,6 +2,7 @@
  * The public page in real Chromium, with a simulated fleet driven through the real API: statuses, bars,
  * tooltips by keyboard, charts, the page without JavaScript, 360 px, axe-core, and light/dark screenshots.
  */
+import { addPlatformProbeQuery } from '@lifeline/db';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, launchChromium, screenshot, watchErrors } from './browser.ts';
@@ -12,6 +13,14 @@ let fleet: Fleet;
 
 beforeAll(async () => {
   [browser, fleet] = await Promise.all([launchChromium(), startFleet()]);
+  // Layer 1: eleven self-probe runs today, one of which failed.
+  const now = fleet.s.clock.now();
+  const buckets = [
+    { granularity: 'minute' as const, bucketStart: Math.floor(now / 60_000) * 60_000 - 60_000 },
+    { granularity: 'hour' as const, bucketStart: Math.floor(now / 3_600_000) * 3_600_000 },
+    { granularity: 'day' as const, bucketStart: Math.floor(now / 86_400_000) * 86_400_000 },
+  ];
+  for (let i = 0; i < 11; i++) await addPlatformProbeQuery(fleet.s.deps.db, { buckets, ok: i > 0 });
 }, 120_000);
 
 afterAll(async () => {
@@ -52,6 +61,12 @@ describe('public status page', () => {
     expect(await cells.nth(1).textContent()).toMatch(/^1 Nov: 100 %$/);
     expect((await devices.locator('.windows').textContent())?.replace(/\u00a0/g, ' ')).toMatch(
       /^Uptime: 24 h 100 % · 7 d 100 % · 30 d 100 % · 90 d 100 %$/,
+    );
+    // The platform's bar and windows: the self-probes' share of good runs (10 of 11).
+    const platform = page.locator('.component', { has: page.locator('h3', { hasText: 'Platform' }) });
+    expect(await platform.locator('.bar li').last().textContent()).toBe('1 Nov: 90.90 %');
+    expect((await platform.locator('.windows').textContent())?.replace(/\u00a0/g, ' ')).toMatch(
+      /^Uptime: 24 h 90.90 %/,
     );
     // The carrier's bar: 38 of 40 delivered today.
     const carrier = page.locator('.component', { has: page.locator('h3', { hasText: 'Vodafone UK' }) });

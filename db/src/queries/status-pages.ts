@@ -7,6 +7,7 @@ import {
   heartbeats,
   type Maintenance,
   maintenances,
+  platformRollups,
   uptimeRollups,
   type Workspace,
   workspaces,
@@ -82,6 +83,25 @@ export async function deliverySeriesMany(
     }
   }
   return out;
+}
+
+/** Layer 1 per day: the self-probes' ok and total runs in each day bucket of [from, to). */
+export function platformDays(db: Db, from: number, to: number) {
+  return db
+    .select({
+      bucketStart: platformRollups.bucketStart,
+      probesOk: platformRollups.probesOk,
+      probesTotal: platformRollups.probesTotal,
+    })
+    .from(platformRollups)
+    .where(
+      and(
+        eq(platformRollups.scopeKey, 'platform'),
+        eq(platformRollups.granularity, 'day'),
+        gte(platformRollups.bucketStart, from),
+        lt(platformRollups.bucketStart, to),
+      ),
+    );
 }
 
 export function uptimeSeriesMany(

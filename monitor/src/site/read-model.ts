@@ -21,6 +21,7 @@ import {
   listSlos,
   maintenancesEndingAfter,
   maintenancesOverlapping,
+  platformDays,
   revokeApiKey,
   revokeEnrollmentCode,
   scopeKeys,
@@ -49,7 +50,13 @@ import type { Deps } from '../deps.ts';
 import { type ComponentStatus, pageIndicator } from '../domain/component-status.ts';
 import { attainment, DEFAULT_DELIVERY_TARGET, errorBudget } from '../domain/slo.ts';
 import { componentStates } from '../reliability/components.ts';
-import { deliveryCountsByRange, deliveryRates, deviceUptimes, type Range } from '../reliability/figures.ts';
+import {
+  deliveryCountsByRange,
+  deliveryRates,
+  deviceUptimes,
+  platformUptimes,
+  type Range,
+} from '../reliability/figures.ts';
 import { reliabilitySeries } from '../reliability/series.ts';
 import { sloCounts, sloStatus } from '../reliability/slo-status.ts';
 import { createApiKey } from '../routes/api-keys.ts';
@@ -160,6 +167,15 @@ async function buildPageSummary(db: Db, workspace: PublicWorkspace, now: number)
       ])
     : [[], []];
 
+  // Platform (Layer 1, shared by every workspace): the self-probes' share of good minutes.
+  const hasPlatform = states.some((s) => s.component.source === 'platform');
+  const [platformWindows, platformDayRows] = hasPlatform
+    ? await Promise.all([platformUptimes(db, ranges, now), platformDays(db, barFrom, now + 1)])
+    : [[], []];
+  const platformByDay = new Map(
+    platformDayRows.map((r) => [r.bucketStart, r.probesTotal > 0 ? r.probesOk / r.probesTotal : null]),
+  );
+
   // Delivery: every carrier (components and chart) and the workspace, in one query per kind.
   const carrierNames = new Set<string>();
   for (const s of states)
@@ -211,6 +227,11 @@ async function buildPageSummary(db: Db, workspace: PublicWorkspace, now: number)
       uptime = windowsOf(deviceWindows.map((u) => u.uptime));
       const byStart = new Map(deviceDays.map((p) => [p.start, p.ratio]));
       ratios = starts.map((st) => byStart.get(st) ?? null);
+    } else if (c.source === 'platform' && platformWindows.some((u) => u.uptime !== null)) {
+      // No bar until a self-probe has run: "no data" for 90 days says nothing.
+      metric = 'uptime';
+      uptime = windowsOf(platformWindows.map((u) => u.uptime));
+      ratios = starts.map((st) => platformByDay.get(st) ?? null);
     } else if (c.source.startsWith('carrier:')) {
       metric = 'delivery_rate';
       const key = carrierKey(c.source.slice(8));
