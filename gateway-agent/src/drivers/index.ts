@@ -1,12 +1,13 @@
 /**
  * The drivers `lifeline-agent run --driver NAME` can use. Adding an engine is one line here: its name and a
- * factory building it from the `drivers.NAME` section of config.json, e.g.
- *
- *   smsgate: (ctx) => createSmsGateDriver({ ...(ctx.settings as unknown as SmsGateDriverOptions), clock: ctx.clock, log: ctx.log }),
+ * factory building it from the `drivers.NAME` section of config.json (a bad setting throws a
+ * DriverSettingsError naming the field, and `run` exits 2).
  */
 import type { Clock } from '../clock.ts';
 import type { Driver } from './driver.ts';
+import { smsGateFromSettings, termuxFromSettings } from './engine-settings.ts';
 import { SimulatedDriver, type SimulatedOptions } from './simulated.ts';
+import type { DriverLog } from './smsgate.ts';
 
 export interface DriverContext {
   /** The agent's state directory (relative paths in the driver's settings are resolved against it). */
@@ -26,6 +27,8 @@ export interface DriverContext {
 export type DriverFactory = (ctx: DriverContext) => Driver | Promise<Driver>;
 
 export const driverFactories: Record<string, DriverFactory> = {
+  smsgate: (ctx) => smsGateFromSettings(ctx.settings, { clock: ctx.clock, log: driverLog(ctx) }),
+  termux: (ctx) => termuxFromSettings(ctx.settings, { clock: ctx.clock, log: driverLog(ctx) }),
   simulated: (ctx) => {
     const settings = ctx.settings as SimulatedOptions;
     return new SimulatedDriver({
@@ -35,6 +38,11 @@ export const driverFactories: Record<string, DriverFactory> = {
     });
   },
 };
+
+/** The agent's logger as the engine drivers call it. */
+function driverLog(ctx: DriverContext): DriverLog {
+  return (level, message, fields) => ctx.log(level, message, fields as Record<string, unknown> | undefined);
+}
 
 export function driverNames(): string[] {
   return Object.keys(driverFactories);
