@@ -83,6 +83,17 @@ describe('exclusions from uptime', () => {
     expect(after.observedMs).toBe(90 * MIN);
     expect(after.onlineMs).toBe(90 * MIN);
     expect(after.uptime).toBe(1);
+    // The chart's hourly buckets leave the same window out: the same figures, bucket by bucket.
+    const series = await s.request(
+      'GET',
+      `/v1/reliability/uptime?layer=devices&scope=device:${d.deviceId}&from=${t0}&to=${t0 + 120 * MIN}&bucket=hour`,
+      { token: s.creds.apiKey },
+    );
+    expect(series.status).toBe(200);
+    const points = series.json.points as { good: number; total: number; ratio: number | null }[];
+    expect(points.reduce((a, p) => a + p.total, 0)).toBe(90 * MIN);
+    expect(points.reduce((a, p) => a + p.good, 0)).toBe(90 * MIN);
+    expect(points.every((p) => p.ratio === null || p.ratio === 1)).toBe(true);
   });
 });
 

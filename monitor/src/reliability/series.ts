@@ -3,7 +3,8 @@ import type { Granularity } from '@lifeline/db/schema';
 import { bucketStartOf, GRANULARITY_MS } from '../domain/buckets.ts';
 import { observedPerBucket } from '../domain/observed.ts';
 import { ratio } from '../domain/uptime.ts';
-import { deliveryRates } from './figures.ts';
+import { excludedIntervals } from './exclusions.ts';
+import { deliveryCountsByRange, deliveryRates, deviceUptimes } from './figures.ts';
 import { workspaceObservedMs } from './observed-time.ts';
 
 export const MAX_POINTS = 2_000;
@@ -19,7 +20,11 @@ export interface SeriesRequest {
   now: number;
 }
 
-/** A bucketed series for charts and 90-day bars: good/total per bucket, and the ratio. */
+/**
+ * A bucketed series for charts and 90-day bars: good/total per bucket, and the ratio. Maintenance windows
+ * are left out of every bucket as they are out of the summary (the same figure for the same day); without
+ * any in the span, each bucket is read straight from its rollup.
+ */
 export async function reliabilitySeries(db: Db, req: SeriesRequest) {
   const size = GRANULARITY_MS[req.bucket];
   const starts: number[] = [];
@@ -27,6 +32,8 @@ export async function reliabilitySeries(db: Db, req: SeriesRequest) {
   const first = starts[0] ?? req.from;
   const end = first + starts.length * size;
   const deviceId = req.scope.startsWith('device:') ? req.scope.slice('device:'.length) : undefined;
+  const excluded = await excludedIntervals(db, req.workspaceId, first, end);
+  if (excluded[req.layer].length > 0) return seriesLessMaintenance(db, req, starts, size, deviceId);
 
   if (req.layer === 'devices') {
     const key = deviceId ? scopeKeys.device(deviceId) : scopeKeys.workspace(req.workspaceId);
@@ -62,5 +69,33 @@ export async function reliabilitySeries(db: Db, req: SeriesRequest) {
     if (!r) return { start, good: 0, total: 0, ratio: null };
     const rates = deliveryRates(r);
     return { start, good: r.delivered, total: rates.events, ratio: rates.deliveryRate };
+  });
+}
+
+/** The series when maintenance falls in its span: each bucket as a range, with the exclusions applied. */
+async function seriesLessMaintenance(
+  db: Db,
+  req: SeriesRequest,
+  starts: number[],
+  size: number,
+  deviceId: string | undefined,
+) {
+  const ranges = starts.map((start) => ({ from: start, to: start + size }));
+  if (req.layer === 'devices') {
+    const uptimes = await deviceUptimes(db, { workspaceId: req.workspaceId, deviceId, ranges, now: req.now });
+    return starts.map((start, i) => {
+      const u = uptimes[i]!;
+      return { start, good: u.onlineMs, total: u.observedMs, ratio: u.uptime };
+    });
+  }
+  const key = deviceId
+    ? scopeKeys.device(deviceId)
+    : req.scope.startsWith('carrier:')
+      ? scopeKeys.carrier(req.workspaceId, req.scope.slice('carrier:'.length))
+      : scopeKeys.workspace(req.workspaceId);
+  const counts = (await deliveryCountsByRange(db, req.workspaceId, [key], ranges, req.now)).get(key)!;
+  return starts.map((start, i) => {
+    const rates = deliveryRates(counts[i]!);
+    return { start, good: counts[i]!.delivered, total: rates.events, ratio: rates.deliveryRate };
   });
 }
