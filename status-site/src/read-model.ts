@@ -224,6 +224,122 @@ export interface SloRow {
   severity: 'page' | 'ticket' | null;
 }
 
+export type AlertSeverity = 'page' | 'ticket' | 'info';
+export type AlertChannel = 'web_push' | 'email' | 'webhook';
+
+export interface AlertRuleRow {
+  id: string;
+  kind:
+    | 'device_offline'
+    | 'device_degraded'
+    | 'queue_backlog'
+    | 'slo_burn'
+    | 'carrier_delivery_drop'
+    | 'probe_down';
+  name: string;
+  severity: AlertSeverity;
+  forMs: number;
+  repeatIntervalMs: number;
+  /** The kind's parameters (numbers, or `tiers` for slo_burn). */
+  params: Record<string, unknown>;
+  enabled: boolean;
+  updatedAt: number;
+}
+
+export interface AlertView {
+  id: string;
+  ruleId: string;
+  state: 'pending' | 'firing' | 'resolved';
+  severity: AlertSeverity;
+  subject: { type: string; id: string | null; name: string };
+  summary: string;
+  startedAt: number;
+  firedAt: number | null;
+  resolvedAt: number | null;
+  /** Oldest first. */
+  timeline: { kind: string; at: number; detail: string | null }[];
+}
+
+export interface NotificationView {
+  id: string;
+  alertId: string;
+  subscriptionId: string;
+  channel: AlertChannel;
+  kind: string;
+  status: 'pending' | 'delivered' | 'dead' | 'suppressed' | 'dropped';
+  reason: string | null;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  lastStatusCode: number | null;
+  createdAt: number;
+  deliveredAt: number | null;
+}
+
+export interface AlertSubscriptionView {
+  id: string;
+  channel: AlertChannel;
+  /** Email address, webhook URL or push endpoint. */
+  target: string;
+  label: string | null;
+  severities: string[];
+  ruleIds: string[];
+  deviceIds: string[];
+  delayMs: number;
+  enabled: boolean;
+  createdAt: number;
+}
+
+export interface SilenceView {
+  id: string;
+  ruleId: string | null;
+  deviceId: string | null;
+  componentId: string | null;
+  comment: string | null;
+  startsAt: number;
+  endsAt: number;
+  createdAt: number;
+}
+
+/** A change refused by the API's own validation, with its message. */
+export type AdminResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** The alerting admin: the same validation and effects as `/v1/alert-rules`, `/v1/alert-subscriptions`, `/v1/silences`. */
+export interface AlertsAdmin {
+  rules(workspaceId: string): Promise<AlertRuleRow[]>;
+  /** Firing and pending ones first, then the most recent, newest first. */
+  alerts(workspaceId: string, limit: number): Promise<AlertView[]>;
+  notifications(workspaceId: string, limit: number): Promise<NotificationView[]>;
+  subscriptions(workspaceId: string): Promise<AlertSubscriptionView[]>;
+  /** Silences in force or scheduled. */
+  silences(workspaceId: string, now: number): Promise<SilenceView[]>;
+  /** A PATCH of `/v1/alert-rules/{id}` (`params` whole). */
+  updateRule(
+    workspaceId: string,
+    id: string,
+    patch: {
+      enabled?: boolean;
+      severity?: string;
+      forMs?: number;
+      repeatIntervalMs?: number;
+      params?: Record<string, unknown>;
+    },
+    now: number,
+  ): Promise<AdminResult<AlertRuleRow>>;
+  /** The body of `POST /v1/alert-subscriptions`, checked as the API checks it; a webhook's secret is returned once. */
+  subscribe(
+    workspaceId: string,
+    body: Record<string, unknown>,
+    now: number,
+  ): Promise<AdminResult<AlertSubscriptionView & { secret?: string }>>;
+  unsubscribe(workspaceId: string, id: string, now: number): Promise<boolean>;
+  /** The body of `POST /v1/silences`. */
+  silence(workspaceId: string, body: Record<string, unknown>, now: number): Promise<AdminResult<SilenceView>>;
+  endSilence(workspaceId: string, id: string, now: number): Promise<boolean>;
+  /** The VAPID public key browsers subscribe with; null where web push is unavailable (no SECRETS_KEY). */
+  pushPublicKey(): string | null;
+}
+
 /**
  * The signed-in side: what needs the monitor's rules (liveness, health, SLO math, the secrets' formats,
  * its auth cache). Everything is scoped to the signed-in admin's workspace.
@@ -262,6 +378,7 @@ export interface AdminModel {
     now: number,
   ): Promise<{ id: string; code: string; expiresAt: number }>;
   revokeEnrollmentCode(workspaceId: string, id: string, now: number): Promise<boolean>;
+  alerts: AlertsAdmin;
 }
 
 /** What the Node server hands Astro with every request (`Astro.locals.site`). */

@@ -2,10 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   expireSilence,
   findAlert,
-  findAlertRule,
   insertAlertRulesQuery,
-  insertAlertSubscription,
-  insertSilence,
   listAlertRules,
   listAlertSubscriptions,
   listAlerts,
@@ -14,11 +11,10 @@ import {
   listSilences,
   newId,
   removeAlertSubscription,
-  updateAlertRule,
   updateAlertSubscription,
 } from '@lifeline/db';
 import type { Alert, AlertRule, AlertSubscription, Silence } from '@lifeline/db/schema';
-import { alertWebhookSecretContext } from '../alerting/channels.ts';
+import { addAlertSubscription, addSilence, changeAlertRule, checkRuleParams } from '../alerting/admin.ts';
 import {
   alertIdParam,
   alertListQuery,
@@ -31,22 +27,21 @@ import {
   newSilenceSchema,
   notificationListQuery,
   notificationSchema,
-  ruleParamsSchemas,
   silenceSchema,
 } from '../contract/alerts.ts';
 import { errorSchema } from '../contract/errors.ts';
 import { requireAdmin } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
-import { ApiError, validationError } from '../http/errors.ts';
+import { ApiError } from '../http/errors.ts';
 import { errorResponses, jsonBody, jsonContent } from '../http/openapi.ts';
-import { generateWebhookSecret } from '../webhooks/signing.ts';
 
 const tags = ['Alerts'];
 const security = [{ apiKey: [] }];
-const MAX_SUBSCRIPTIONS = 100;
 
-const ruleView = (r: AlertRule) => ({ ...r, params: r.params as Record<string, unknown> });
-const alertView = (a: Alert & { timeline: { kind: string; at: number; detail: string | null }[] }) => ({
+export const ruleView = (r: AlertRule) => ({ ...r, params: r.params as Record<string, unknown> });
+export const alertView = (
+  a: Alert & { timeline: { kind: string; at: number; detail: string | null }[] },
+) => ({
   id: a.id,
   ruleId: a.ruleId,
   state: a.state,
@@ -58,7 +53,7 @@ const alertView = (a: Alert & { timeline: { kind: string; at: number; detail: st
   resolvedAt: a.resolvedAt,
   timeline: a.timeline.map((e) => ({ kind: e.kind as 'fire', at: e.at, detail: e.detail })),
 });
-const subscriptionView = (s: AlertSubscription) => ({
+export const subscriptionView = (s: AlertSubscription) => ({
   id: s.id,
   channel: s.channel,
   target: s.target,
@@ -70,7 +65,7 @@ const subscriptionView = (s: AlertSubscription) => ({
   enabled: s.enabled,
   createdAt: s.createdAt,
 });
-const silenceView = (s: Silence) => ({
+export const silenceView = (s: Silence) => ({
   id: s.id,
   ruleId: s.ruleId,
   deviceId: s.deviceId,
@@ -80,15 +75,6 @@ const silenceView = (s: Silence) => ({
   endsAt: s.endsAt,
   createdAt: s.createdAt,
 });
-
-function checkParams(kind: AlertRule['kind'], params: unknown) {
-  const result = ruleParamsSchemas[kind].safeParse(params);
-  if (!result.success) {
-    const err = validationError(result.error, 'body');
-    throw new ApiError(400, err.code, err.message, `params${err.field ? `.${err.field}` : ''}`);
-  }
-  return result.data as Record<string, unknown>;
-}
 
 export const alertRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
@@ -138,7 +124,7 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
         severity: body.severity ?? 'page',
         forMs: body.forMs ?? 0,
         repeatIntervalMs: body.repeatIntervalMs ?? 4 * 3_600_000,
-        params: checkParams(body.kind, body.params),
+        params: checkRuleParams(body.kind, body.params),
         enabled: body.enabled ?? true,
         createdAt: now,
         updatedAt: now,
@@ -163,16 +149,14 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { db, clock } = c.var.deps;
-      const { workspaceId } = c.var.admin;
-      const rule = await findAlertRule(db, workspaceId, c.req.valid('param').id);
-      if (!rule) throw new ApiError(404, 'not_found', 'No such alert rule in this workspace.');
-      const { params, ...rest } = c.req.valid('json');
-      const updated = await updateAlertRule(db, workspaceId, rule.id, {
-        ...rest,
-        ...(params !== undefined ? { params: checkParams(rule.kind, params) } : {}),
-        updatedAt: clock.now(),
-      });
-      return c.json(ruleView(updated!), 200);
+      const updated = await changeAlertRule(
+        db,
+        c.var.admin.workspaceId,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        clock.now(),
+      );
+      return c.json(ruleView(updated), 200);
     },
   )
   .openapi(
@@ -334,58 +318,12 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => {
-      const { db, clock, secretBox } = c.var.deps;
-      const { workspaceId } = c.var.admin;
-      const body = c.req.valid('json');
-      const existing = await listAlertSubscriptions(db, workspaceId);
-      if (existing.length >= MAX_SUBSCRIPTIONS)
-        throw new ApiError(
-          409,
-          'too_many_subscriptions',
-          `A workspace may have at most ${MAX_SUBSCRIPTIONS} alert subscriptions.`,
-        );
-      const now = clock.now();
-      const id = newId('asb', now);
-      const target =
-        body.channel === 'email'
-          ? body.email
-          : body.channel === 'webhook'
-            ? body.url
-            : body.subscription.endpoint;
-      const duplicate = existing.find((s) => s.channel === body.channel && s.target === target);
-      if (duplicate)
-        throw new ApiError(
-          409,
-          'already_subscribed',
-          `This ${body.channel} target is subscribed already (${duplicate.id}).`,
-          body.channel === 'web_push' ? 'subscription.endpoint' : body.channel === 'email' ? 'email' : 'url',
-        );
-      let secret: string | undefined;
-      let secretCiphertext: string | null = null;
-      if (body.channel === 'webhook') {
-        if (!secretBox)
-          throw new ApiError(503, 'secrets_key_missing', 'Set SECRETS_KEY to add webhook subscriptions.');
-        secret = generateWebhookSecret();
-        secretCiphertext = await secretBox.seal(secret, alertWebhookSecretContext(id));
-      }
-      const row: AlertSubscription = {
-        id,
-        workspaceId,
-        channel: body.channel,
-        target,
-        label: body.label ?? null,
-        pushKeys: body.channel === 'web_push' ? body.subscription.keys : null,
-        secretCiphertext,
-        severities: body.severities,
-        ruleIds: body.ruleIds,
-        deviceIds: body.deviceIds,
-        delayMs: body.delayMs,
-        enabled: true,
-        createdAt: now,
-        removedAt: null,
-        removedReason: null,
-      };
-      await insertAlertSubscription(db, row);
+      const { row, secret } = await addAlertSubscription(
+        c.var.deps,
+        c.var.admin.workspaceId,
+        c.req.valid('json'),
+        c.var.deps.clock.now(),
+      );
       return c.json({ ...subscriptionView(row), ...(secret ? { secret } : {}) }, 201);
     },
   )
@@ -472,28 +410,7 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { db, clock } = c.var.deps;
-      const body = c.req.valid('json');
-      const now = clock.now();
-      const startsAt = body.startsAt ?? now;
-      if (body.endsAt <= Math.max(startsAt, now))
-        throw new ApiError(
-          400,
-          'invalid_request',
-          'endsAt must be after startsAt and in the future.',
-          'endsAt',
-        );
-      const row: Silence = {
-        id: newId('sil', now),
-        workspaceId: c.var.admin.workspaceId,
-        ruleId: body.ruleId ?? null,
-        deviceId: body.deviceId ?? null,
-        componentId: body.componentId ?? null,
-        comment: body.comment ?? null,
-        startsAt,
-        endsAt: body.endsAt,
-        createdAt: now,
-      };
-      await insertSilence(db, row);
+      const row = await addSilence(db, c.var.admin.workspaceId, c.req.valid('json'), clock.now());
       return c.json(silenceView(row), 201);
     },
   )

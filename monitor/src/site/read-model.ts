@@ -62,6 +62,7 @@ import { sloCounts, sloStatus } from '../reliability/slo-status.ts';
 import { createApiKey } from '../routes/api-keys.ts';
 import { deviceViews } from '../services/device-view.ts';
 import { createEnrollmentCode } from '../services/enrollment.ts';
+import { createAlertsAdmin } from './alerts-admin.ts';
 
 const DAY = 86_400_000;
 const BAR_DAYS = 90;
@@ -483,7 +484,7 @@ function thin<T>(rows: T[], max: number): T[] {
 }
 
 /** The admin model: views that need the monitor's rules, scoped to a workspace. */
-export function createAdminModel(deps: Pick<Deps, 'db' | 'authCache'>): AdminModel {
+export function createAdminModel(deps: Pick<Deps, 'db' | 'authCache' | 'secretBox' | 'alerts'>): AdminModel {
   const { db } = deps;
   return {
     async devices(workspaceId, now) {
@@ -597,5 +598,6 @@ export function createAdminModel(deps: Pick<Deps, 'db' | 'authCache'>): AdminMod
       return { id: code.id, code: code.code, expiresAt: code.expiresAt };
     },
     revokeEnrollmentCode: (workspaceId, id, now) => revokeEnrollmentCode(db, workspaceId, id, now),
+    alerts: createAlertsAdmin(deps),
   };
 }

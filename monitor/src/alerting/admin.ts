@@ -1,0 +1,148 @@
+/**
+ * What the alerts API (`routes/alerts.ts`) and the admin pages (`site/read-model.ts`) both do when an
+ * admin changes the alerting setup: rule changes checked against each kind's parameters, subscriptions
+ * (a webhook's secret generated and sealed here, shown once), silences. Callers validate their input
+ * with the contract's schemas first; these throw `ApiError` for what only the database can tell.
+ */
+import {
+  findAlertRule,
+  insertAlertSubscription,
+  insertSilence,
+  listAlertSubscriptions,
+  newId,
+  updateAlertRule,
+} from '@lifeline/db';
+import type { AlertRule, AlertSubscription, Silence } from '@lifeline/db/schema';
+import type { z } from 'zod';
+import {
+  type alertRulePatchSchema,
+  type newAlertSubscriptionSchema,
+  type newSilenceSchema,
+  ruleParamsSchemas,
+} from '../contract/alerts.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError, validationError } from '../http/errors.ts';
+import { generateWebhookSecret } from '../webhooks/signing.ts';
+import { alertWebhookSecretContext } from './channels.ts';
+
+export const MAX_ALERT_SUBSCRIPTIONS = 100;
+
+export type AlertRulePatch = z.output<typeof alertRulePatchSchema>;
+export type NewAlertSubscription = z.output<typeof newAlertSubscriptionSchema>;
+export type NewSilence = z.output<typeof newSilenceSchema>;
+
+/** A rule kind's parameters, whole, or a 400 naming the field (`params.depth`). */
+export function checkRuleParams(kind: AlertRule['kind'], params: unknown): Record<string, unknown> {
+  const result = ruleParamsSchemas[kind].safeParse(params);
+  if (!result.success) {
+    const err = validationError(result.error, 'body');
+    throw new ApiError(400, err.code, err.message, `params${err.field ? `.${err.field}` : ''}`);
+  }
+  return result.data as Record<string, unknown>;
+}
+
+/** Changes a rule (its parameters checked against its kind); a 404 for a rule of another workspace. */
+export async function changeAlertRule(
+  db: Deps['db'],
+  workspaceId: string,
+  id: string,
+  patch: AlertRulePatch,
+  now: number,
+): Promise<AlertRule> {
+  const rule = await findAlertRule(db, workspaceId, id);
+  if (!rule) throw new ApiError(404, 'not_found', 'No such alert rule in this workspace.');
+  const { params, ...rest } = patch;
+  const updated = await updateAlertRule(db, workspaceId, rule.id, {
+    ...rest,
+    ...(params !== undefined ? { params: checkRuleParams(rule.kind, params) } : {}),
+    updatedAt: now,
+  });
+  return updated!;
+}
+
+/**
+ * Subscribes an email address, a browser or a webhook. A webhook gets a fresh signing secret, sealed with
+ * the secret box bound to the subscription's id, and returned once.
+ */
+export async function addAlertSubscription(
+  deps: Pick<Deps, 'db' | 'secretBox'>,
+  workspaceId: string,
+  body: NewAlertSubscription,
+  now: number,
+): Promise<{ row: AlertSubscription; secret?: string }> {
+  const { db, secretBox } = deps;
+  const existing = await listAlertSubscriptions(db, workspaceId);
+  if (existing.length >= MAX_ALERT_SUBSCRIPTIONS)
+    throw new ApiError(
+      409,
+      'too_many_subscriptions',
+      `A workspace may have at most ${MAX_ALERT_SUBSCRIPTIONS} alert subscriptions.`,
+    );
+  const id = newId('asb', now);
+  const target =
+    body.channel === 'email'
+      ? body.email
+      : body.channel === 'webhook'
+        ? body.url
+        : body.subscription.endpoint;
+  const duplicate = existing.find((s) => s.channel === body.channel && s.target === target);
+  if (duplicate)
+    throw new ApiError(
+      409,
+      'already_subscribed',
+      `This ${body.channel} target is subscribed already (${duplicate.id}).`,
+      body.channel === 'web_push' ? 'subscription.endpoint' : body.channel === 'email' ? 'email' : 'url',
+    );
+  let secret: string | undefined;
+  let secretCiphertext: string | null = null;
+  if (body.channel === 'webhook') {
+    if (!secretBox)
+      throw new ApiError(503, 'secrets_key_missing', 'Set SECRETS_KEY to add webhook subscriptions.');
+    secret = generateWebhookSecret();
+    secretCiphertext = await secretBox.seal(secret, alertWebhookSecretContext(id));
+  }
+  const row: AlertSubscription = {
+    id,
+    workspaceId,
+    channel: body.channel,
+    target,
+    label: body.label ?? null,
+    pushKeys: body.channel === 'web_push' ? body.subscription.keys : null,
+    secretCiphertext,
+    severities: body.severities,
+    ruleIds: body.ruleIds,
+    deviceIds: body.deviceIds,
+    delayMs: body.delayMs,
+    enabled: true,
+    createdAt: now,
+    removedAt: null,
+    removedReason: null,
+  };
+  await insertAlertSubscription(db, row);
+  return secret ? { row, secret } : { row };
+}
+
+/** A silence from now (or `startsAt`) until `endsAt`, which must be in the future. */
+export async function addSilence(
+  db: Deps['db'],
+  workspaceId: string,
+  body: NewSilence,
+  now: number,
+): Promise<Silence> {
+  const startsAt = body.startsAt ?? now;
+  if (body.endsAt <= Math.max(startsAt, now))
+    throw new ApiError(400, 'invalid_request', 'endsAt must be after startsAt and in the future.', 'endsAt');
+  const row: Silence = {
+    id: newId('sil', now),
+    workspaceId,
+    ruleId: body.ruleId ?? null,
+    deviceId: body.deviceId ?? null,
+    componentId: body.componentId ?? null,
+    comment: body.comment ?? null,
+    startsAt,
+    endsAt: body.endsAt,
+    createdAt: now,
+  };
+  await insertSilence(db, row);
+  return row;
+}
