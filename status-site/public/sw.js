@@ -27,12 +27,11 @@ function notificationFor(payload) {
   };
 }
 
-/** Shows a push payload (the `push` handler's work, exposed for tests as `self.lifelineShowPush`). */
+/** Shows a push payload as a notification. */
 function showPush(payload) {
   const n = notificationFor(payload);
   return self.registration.showNotification(n.title, n.options);
 }
-self.lifelineShowPush = showPush;
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
