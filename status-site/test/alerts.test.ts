@@ -357,6 +357,18 @@ describe('admin alerts page', () => {
     await p.locator('button', { hasText: 'Enable push on this browser' }).click();
     await p.locator('#push-status.error').waitFor();
     expect(await p.locator('#push-status').textContent()).toMatch(/Permission was (denied|not given)/);
+    expect(
+      (await api('/v1/alert-subscriptions')).subscriptions.filter(
+        (x: { channel: string }) => x.channel === 'web_push',
+      ),
+    ).toHaveLength(1);
+    // A browser without the Push API: no button, and the page says what to use instead.
+    await p.addInitScript(() => {
+      delete (window as { PushManager?: unknown }).PushManager;
+    });
+    await p.reload();
+    expect(await p.locator('#push-status').textContent()).toContain('no web push support');
+    expect(await p.locator('button', { hasText: 'Enable push on this browser' }).isVisible()).toBe(false);
     await other.close();
   });
 });
