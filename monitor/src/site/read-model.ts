@@ -12,7 +12,6 @@ import {
   findDevice,
   findWorkspace,
   findWorkspaceBySlug,
-  type IncidentWithUpdates,
   insertSlo,
   listApiKeys,
   listDevices,
@@ -28,6 +27,7 @@ import {
   unresolvedIncidents,
 } from '@lifeline/db';
 import type { Maintenance, Slo, Workspace } from '@lifeline/db/schema';
+import { incidentView } from '../../../status-site/src/lib/views.ts';
 import type {
   AdminModel,
   CarrierSeries,
@@ -90,21 +90,8 @@ function publicWorkspace(w: Workspace, defaultId: string | undefined): PublicWor
   return { id: w.id, slug: w.slug, name: w.name, isDefault: w.id === defaultId };
 }
 
-export function incidentView(i: IncidentWithUpdates): IncidentView {
-  return {
-    id: i.id,
-    name: i.name,
-    status: i.status,
-    impact: i.impact,
-    componentIds: i.componentIds,
-    startedAt: i.startedAt,
-    createdAt: i.createdAt,
-    updatedAt: i.updatedAt,
-    monitoringAt: i.monitoringAt,
-    resolvedAt: i.resolvedAt,
-    updates: i.updates.map((u) => ({ id: u.id, status: u.status, body: u.body, createdAt: u.createdAt })),
-  };
-}
+/** The site's own mapping of an incident, shared with the API. */
+export { incidentView };
 
 export function maintenanceView(m: Maintenance, now: number): MaintenanceView {
   return {
