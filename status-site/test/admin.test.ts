@@ -67,7 +67,7 @@ describe('admin pages', () => {
     await page.fill('input[name=name]', `SMS delays ${PAYLOAD}`);
     await page.selectOption('select[name=impact]', 'major');
     await page.check('label.check:has-text("Device connectivity") input');
-    await page.fill('textarea[name=body]', `Messages are slow to leave the phones. ${PAYLOAD}`);
+    await page.fill('textarea[name=body]', `Messages are **slow** to leave the phones. ${PAYLOAD}`);
     await page.click('button:has-text("Publish incident")');
     await page.waitForURL(/\/admin\/incidents\/inc_/);
     const adminUrl = page.url();
@@ -76,9 +76,10 @@ describe('admin pages', () => {
     await pub.goto(fleet.s.url);
     const card = pub.locator('#active-h ~ article');
     expect(await card.locator('.incident-name').textContent()).toBe(`SMS delays ${PAYLOAD}`);
-    expect(await card.locator('.body').first().textContent()).toBe(
-      `Messages are slow to leave the phones. ${PAYLOAD}`,
-    );
+    // Markdown renders; the HTML in the text shows as text.
+    const body = card.locator('.markdown').first();
+    expect((await body.textContent())?.trim()).toBe(`Messages are slow to leave the phones. ${PAYLOAD}`);
+    expect(await body.locator('strong').textContent()).toBe('slow');
     expect(await card.textContent()).toContain('Affects: Device connectivity');
     expect(await pub.locator('.banner h1').textContent()).toBe('Partial System Outage');
     // The day's bar cell names the incident.
@@ -104,7 +105,7 @@ describe('admin pages', () => {
     );
     await pub.goto(`${fleet.s.url}/history`);
     expect(await pub.locator('article').count()).toBe(1);
-    expect(await pub.locator('article .body').first().textContent()).toBe(
+    expect((await pub.locator('article .markdown').first().textContent())?.trim()).toBe(
       'Fixed: a carrier outage upstream.',
     );
     expect(await pwned(pub)).toBe(0);
