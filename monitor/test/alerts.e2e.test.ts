@@ -216,6 +216,29 @@ describe('alerts end to end', () => {
     expect(subs.json.subscriptions.map((x: { id: string }) => x.id)).not.toContain(sub.id);
   });
 
+  it('dead-letters a notification its channel never took before the deadline, keeping the last error', async () => {
+    const browser = push.subscribe();
+    const sub = await subscribe({ channel: 'web_push', subscription: pushSubscription(browser) });
+    push.setStatus(browser.id, 503);
+    await run(GRACE + 30 * S, phones.slice(1));
+    const mine = async () =>
+      (await s.request('GET', '/v1/notifications?limit=50', { token: key })).json.notifications.filter(
+        (n: { subscriptionId: string }) => n.subscriptionId === sub.id,
+      );
+    const [first] = await mine();
+    expect(first).toMatchObject({ kind: 'fire', status: 'pending', lastStatusCode: 503 });
+    // A day later the push service is still down: the notification is dead, with what it last heard.
+    s.clock.advance(24 * 3_600_000 + 60 * S);
+    await tick(s.deps, s.clock.now());
+    const dead = (await mine()).find((n: { id: string }) => n.id === first.id);
+    expect(dead).toMatchObject({ status: 'dead', lastStatusCode: 503 });
+    expect(dead.lastError).toMatch(/HTTP 503/);
+    expect(dead.attemptLog.length).toBeGreaterThanOrEqual(2);
+    push.setStatus(browser.id, 201);
+    await s.request('DELETE', `/v1/alert-subscriptions/${sub.id}`, { token: key });
+    await run(3 * INTERVAL, phones);
+  });
+
   it('records but does not send alerts under a silence or a maintenance window', async () => {
     const receiverSub = await subscribe({ channel: 'webhook', url: hook.url });
     expect(receiverSub.secret).toMatch(/^whsec_/);

@@ -293,7 +293,8 @@ export function settleNotificationsQuery(db: Db, owner: string, ids: string[], o
           : {
               ...base,
               status: outcome.status,
-              messageId: outcome.messageId,
+              // Settled without an attempt of its own: keep the message its earlier attempts went out in.
+              ...(outcome.messageId ? { messageId: outcome.messageId } : {}),
               lastStatusCode: outcome.statusCode,
               lastError: outcome.error,
               reason: outcome.status === 'dropped' ? outcome.error : null,
