@@ -198,11 +198,15 @@ describe('alerts end to end', () => {
   it('keeps retrying a push service that is down, delivers once when it is back, and removes a 410 subscription', async () => {
     const browser = push.subscribe();
     const sub = await subscribe({ channel: 'web_push', subscription: pushSubscription(browser) });
+    const email = await subscribe({ channel: 'email', email: 'oncall@example.com' });
     const [p1] = phones as [(typeof phones)[number]];
     push.setStatus(browser.id, 503);
     await run(GRACE + 30 * S, phones.slice(1));
     const delivered = () => push.received.filter((r) => r.subscriptionId === browser.id);
     expect(delivered()).toHaveLength(0);
+    // The push service being down holds back nothing else: the email went out.
+    expect(resend.sent.filter((e) => e.to.includes('oncall@example.com'))).toHaveLength(1);
+    await s.request('DELETE', `/v1/alert-subscriptions/${email.id}`, { token: key });
     expect(push.rejected.filter((r) => r.subscriptionId === browser.id).length).toBeGreaterThanOrEqual(2);
     push.setStatus(browser.id, 201);
     await run(2 * 60 * S, phones.slice(1));
