@@ -107,6 +107,7 @@ describe('alerts end to end', () => {
       'carrier_delivery_drop',
       'device_degraded',
       'device_offline',
+      'fleet_offline',
       'probe_down',
       'queue_backlog',
       'slo_burn',
@@ -139,7 +140,10 @@ describe('alerts end to end', () => {
     }
     expect(deliveredAt).not.toBeNull();
     expect(deliveredAt! - lastBeat).toBeLessThanOrEqual(GRACE + 10 * S);
-    const page = push.received.slice(before);
+    // Two of three phones down also fires the fleet rule: a message of its own (another rule, another group).
+    const deviceOffline = (p: { payload: unknown }) =>
+      (p.payload as { title: string }).title.startsWith('Device offline');
+    const page = push.received.slice(before).filter(deviceOffline);
     expect(page).toHaveLength(1); // one message for both phones
     expect(page[0]!.payload).toMatchObject({ title: 'Device offline: 2 firing' });
     expect((page[0]!.payload as { body: string }).body).toContain('Shop phone 1: firing');
@@ -147,6 +151,7 @@ describe('alerts end to end', () => {
 
     const firing = await s.request('GET', '/v1/alerts?state=firing', { token: key });
     expect(firing.json.alerts.map((a: { subject: { name: string } }) => a.subject.name).sort()).toEqual([
+      'Device connectivity', // the fleet rule: 2 of 3 phones offline
       'Shop phone 1',
       'Shop phone 2',
     ]);
@@ -154,7 +159,7 @@ describe('alerts end to end', () => {
 
     // They come back: two on-time heartbeats each, then one grouped recovery.
     await run(3 * INTERVAL, phones);
-    const recovery = push.received.slice(before + 1);
+    const recovery = push.received.slice(before).filter(deviceOffline).slice(1);
     expect(recovery).toHaveLength(1);
     expect(recovery[0]!.payload).toMatchObject({ title: 'Device offline: 2 resolved' });
     const resolved = await s.request('GET', '/v1/alerts?state=resolved', { token: key });
@@ -167,12 +172,8 @@ describe('alerts end to end', () => {
     const mine = notes.json.notifications.filter(
       (n: { subscriptionId: string }) => n.subscriptionId === sub.id,
     );
-    expect(mine.map((n: { status: string }) => n.status)).toEqual([
-      'delivered',
-      'delivered',
-      'delivered',
-      'delivered',
-    ]);
+    // Fired and resolved for both phones and for the fleet rule: six notifications, all delivered.
+    expect(mine.map((n: { status: string }) => n.status)).toEqual(Array(6).fill('delivered'));
     expect(mine[0].attemptLog).toHaveLength(1);
     await s.request('DELETE', `/v1/alert-subscriptions/${sub.id}`, { token: key });
   });
@@ -349,6 +350,38 @@ describe('alerts end to end', () => {
       /^Queue backlog: queue at \d+, rising to \d+ within 1 min \(threshold 95\)$/,
     );
     await run(3 * INTERVAL, phones);
+  });
+
+  it('opens a public incident when many phones are offline, says so, and resolves it when they are back', async () => {
+    const rules = await s.request('GET', '/v1/alert-rules', { token: key });
+    const fleet = rules.json.rules.find((r: { kind: string }) => r.kind === 'fleet_offline');
+    expect(fleet).toMatchObject({ public: true, params: { minShare: 0.2, minDevices: 2 } });
+    // Two of three phones go silent.
+    await run(GRACE + 30 * S, [phones[2]!]);
+    const summary = await s.request('GET', '/api/v2/summary.json');
+    const incident = summary.json.incidents.find((i: { name: string }) =>
+      i.name.startsWith('Many devices offline'),
+    );
+    expect(incident).toMatchObject({
+      name: 'Many devices offline: Device connectivity',
+      impact: 'major',
+      status: 'investigating',
+    });
+    expect(incident.incident_updates[0].body).toMatch(
+      /^Opened automatically by Lifeline's monitoring\. Many devices offline: 2 of 3 phones offline\./,
+    );
+    // They come back: the incident resolves by itself, with an update saying so.
+    await run(3 * INTERVAL, phones);
+    await new Promise((r) => setTimeout(r, 10)); // the public summary is cached for 5 s of server time
+    s.clock.advance(6 * S);
+    const after = await s.request('GET', '/api/v2/incidents.json');
+    const resolved = after.json.incidents.find((i: { id: string }) => i.id === incident.id);
+    expect(resolved.status).toBe('resolved');
+    expect(resolved.incident_updates[0].body).toMatch(/^Resolved automatically/);
+    // A private rule opens none: device_offline alerts fired for the two phones, and only one incident exists.
+    expect(after.json.incidents.filter((i: { name: string }) => i.name.startsWith('Device offline'))).toEqual(
+      [],
+    );
   });
 
   it('refuses bad input naming the field, and keeps alerts to their workspace', async () => {

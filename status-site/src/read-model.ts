@@ -235,7 +235,8 @@ export interface AlertRuleRow {
     | 'queue_backlog'
     | 'slo_burn'
     | 'carrier_delivery_drop'
-    | 'probe_down';
+    | 'probe_down'
+    | 'fleet_offline';
   name: string;
   severity: AlertSeverity;
   forMs: number;
@@ -243,6 +244,8 @@ export interface AlertRuleRow {
   /** The kind's parameters (numbers, or `tiers` for slo_burn). */
   params: Record<string, unknown>;
   enabled: boolean;
+  /** Opens and resolves a public incident. */
+  public: boolean;
   updatedAt: number;
 }
 

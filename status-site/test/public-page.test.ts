@@ -105,8 +105,14 @@ describe('public status page', () => {
     expect(await devices.locator('.status').textContent()).toBe('Partial outage');
     expect((await apiStatuses()).get('Device connectivity')).toBe('partial_outage');
     expect(await page.locator('.banner h1').textContent()).toBe('Partial System Outage');
-    // Today's uptime is now below 100 %, and the bar's cell says so.
-    expect(await devices.locator('.bar li').last().textContent()).toMatch(/^1 Nov: (9\d|8\d)\.\d\d %$/);
+    // Today's uptime is now below 100 %, and the bar's cell says so, with the incident the public fleet
+    // rule opened by itself (half the phones offline).
+    expect(await devices.locator('.bar li').last().textContent()).toMatch(
+      /^1 Nov: (9\d|8\d)\.\d\d %; incident: Many devices offline: Device connectivity$/,
+    );
+    expect(await page.locator('#active-h ~ article .incident-name').first().textContent()).toBe(
+      'Many devices offline: Device connectivity',
+    );
     await page.close();
   });
 

@@ -17,6 +17,8 @@ export interface RuleParams {
   slo_burn: { tiers: ('page' | 'ticket')[] };
   carrier_delivery_drop: { minRate: number; windowMs: number; minEvents: number };
   probe_down: Record<string, never>;
+  /** A share of the workspace's reporting phones offline at once (with at least `minDevices` of them). */
+  fleet_offline: { minShare: number; minDevices: number };
 }
 
 export interface RuleDefinition<K extends RuleKind = RuleKind> {
@@ -26,6 +28,8 @@ export interface RuleDefinition<K extends RuleKind = RuleKind> {
   /** The condition must hold this long before the alert fires. */
   forMs: number;
   params: RuleParams[K];
+  /** Opens and resolves a public incident on the status page. */
+  public?: boolean;
 }
 
 const MIN = 60_000;
@@ -63,7 +67,15 @@ export function defaultRules(): RuleDefinition[] {
       forMs: 5 * MIN,
       params: { minRate: 0.9, windowMs: 15 * MIN, minEvents: 20 },
     },
-    { kind: 'probe_down', name: 'Upstream probe down', severity: 'page', forMs: 0, params: {} },
+    { kind: 'probe_down', name: 'Upstream probe down', severity: 'page', forMs: 0, params: {}, public: true },
+    {
+      kind: 'fleet_offline',
+      name: 'Many devices offline',
+      severity: 'page',
+      forMs: 0,
+      params: { minShare: 0.2, minDevices: 2 },
+      public: true,
+    },
   ];
 }
 
@@ -104,6 +116,11 @@ export function deliveryDropped(
 ): boolean {
   if (counts.terminal < p.minEvents) return false;
   return counts.delivered / counts.terminal < p.minRate;
+}
+
+/** Whether so many of the reporting phones are offline that customers will notice. */
+export function fleetOffline(offline: number, reporting: number, p: RuleParams['fleet_offline']): boolean {
+  return offline >= p.minDevices && reporting > 0 && offline / reporting > p.minShare;
 }
 
 /** The dedupe key of an alert: one per rule and subject, so the same condition is always the same alert. */

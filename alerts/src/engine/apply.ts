@@ -12,7 +12,15 @@ import {
   newId,
   upsertAlertQuery,
 } from '@lifeline/db';
-import type { Alert, AlertRule, AlertSubscription, notifications } from '@lifeline/db/schema';
+import {
+  type Alert,
+  type AlertRule,
+  type AlertSubscription,
+  incidents,
+  incidentUpdates,
+  type notifications,
+} from '@lifeline/db/schema';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type AlertInstance, stepAlert } from '../domain/lifecycle.ts';
 import { NOTIFICATION_DEADLINE_MS } from '../domain/retry.ts';
 import { recipientsOfFiring, type Severity, type Subscription } from '../domain/subscriptions.ts';
@@ -146,7 +154,9 @@ export function planEvaluation(db: Db, input: EvaluationInput) {
       resolvedAt: next.resolvedAt,
       lastNotifiedAt: next.lastNotifiedAt,
       clearSince: next.clearSince,
+      incidentId: current?.incidentId ?? null,
     };
+    if (rule.public) queries.push(...publicIncidentQueries(db, row, rule, c, step.transition, now));
     queries.push(upsertAlertQuery(db, row));
     queries.push(
       insertAlertEventQuery(db, {
@@ -210,6 +220,76 @@ export function planEvaluation(db: Db, input: EvaluationInput) {
     });
   }
   return { queries, transitions };
+}
+
+const IMPACT: Record<AlertRule['severity'], 'minor' | 'major'> = {
+  page: 'major',
+  ticket: 'minor',
+  info: 'minor',
+};
+
+/**
+ * A public rule speaks on the status page: when its alert fires it opens an incident on the condition's
+ * components, saying it was opened automatically and why; when the alert resolves, it resolves the
+ * incident unless an admin already did. Written in the same batch as the transition (sets `row.incidentId`).
+ */
+function publicIncidentQueries(
+  db: Db,
+  row: Alert,
+  rule: AlertRule,
+  c: Condition,
+  transition: 'pending' | 'fire' | 'remind' | 'resolve',
+  now: number,
+) {
+  if (transition === 'fire' && !row.incidentId) {
+    const id = newId('inc', now);
+    row.incidentId = id;
+    return [
+      db.insert(incidents).values({
+        id,
+        workspaceId: row.workspaceId,
+        name: `${rule.name}: ${c.subjectName}`,
+        status: 'investigating',
+        impact: IMPACT[rule.severity],
+        componentIds: c.componentIds ?? [],
+        startedAt: now,
+        createdAt: now,
+        updatedAt: now,
+        monitoringAt: null,
+        resolvedAt: null,
+      }),
+      db.insert(incidentUpdates).values({
+        id: newId('inu', now),
+        incidentId: id,
+        workspaceId: row.workspaceId,
+        status: 'investigating',
+        body: `Opened automatically by Lifeline's monitoring. ${c.summary}. We are looking into it.`,
+        createdAt: now,
+      }),
+    ];
+  }
+  if (transition === 'resolve' && row.incidentId) {
+    const open = and(eq(incidents.id, row.incidentId), isNull(incidents.resolvedAt));
+    return [
+      db.insert(incidentUpdates).select(
+        db
+          .select({
+            id: sql<string>`${newId('inu', now)}`.as('id'),
+            incidentId: incidents.id,
+            workspaceId: incidents.workspaceId,
+            status: sql<'resolved'>`'resolved'`.as('status'),
+            body: sql<string>`${'Resolved automatically: the monitoring shows the condition has cleared.'}`.as(
+              'body',
+            ),
+            createdAt: sql<number>`${now}`.as('created_at'),
+          })
+          .from(incidents)
+          .where(open),
+      ),
+      db.update(incidents).set({ status: 'resolved', resolvedAt: now, updatedAt: now }).where(open),
+    ];
+  }
+  return [];
 }
 
 export async function applyEvaluation(db: Db, input: EvaluationInput): Promise<AppliedTransition[]> {

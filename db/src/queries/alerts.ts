@@ -43,7 +43,7 @@ export async function updateAlertRule(
   workspaceId: string,
   id: string,
   patch: Partial<
-    Pick<AlertRule, 'name' | 'severity' | 'forMs' | 'repeatIntervalMs' | 'params' | 'enabled'>
+    Pick<AlertRule, 'name' | 'severity' | 'forMs' | 'repeatIntervalMs' | 'params' | 'enabled' | 'public'>
   > & {
     updatedAt: number;
   },

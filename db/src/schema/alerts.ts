@@ -9,6 +9,7 @@ export const alertRuleKinds = [
   'slo_burn',
   'carrier_delivery_drop',
   'probe_down',
+  'fleet_offline',
 ] as const;
 export const alertSeverities = ['page', 'ticket', 'info'] as const;
 export const alertStates = ['pending', 'firing', 'resolved'] as const;
@@ -32,6 +33,8 @@ export const alertRules = sqliteTable(
     repeatIntervalMs: integer('repeat_interval_ms').notNull().default(14_400_000),
     params: text('params', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
     enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    /** A public rule opens an incident on the status page when it fires, and resolves it when it clears. */
+    public: integer('public', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -58,6 +61,8 @@ export const alerts = sqliteTable(
     resolvedAt: integer('resolved_at'),
     lastNotifiedAt: integer('last_notified_at'),
     clearSince: integer('clear_since'),
+    /** The public incident this alert opened (public rules only). */
+    incidentId: text('incident_id'),
   },
   (t) => [
     // At most one open episode per condition.

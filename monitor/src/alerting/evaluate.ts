@@ -31,6 +31,7 @@ export function defaultAlertRuleRows(workspaceId: string, now: number): AlertRul
     repeatIntervalMs: 4 * 3_600_000,
     params: r.params as Record<string, unknown>,
     enabled: true,
+    public: r.public ?? false,
     createdAt: now,
     updatedAt: now,
   }));

@@ -8,6 +8,7 @@ import {
   type Condition,
   degradedReasons,
   deliveryDropped,
+  fleetOffline,
   type RuleParams,
 } from '@lifeline/alerts';
 import {
@@ -196,6 +197,22 @@ export async function conditionsFor(
             active: dropped,
             summary: `${rule.name}: ${rates.deliveryRate === null ? 'no data' : `${(rates.deliveryRate * 100).toFixed(1)} % delivered`} over ${ago(p.windowMs)} (${rates.events} messages, minimum ${(p.minRate * 100).toFixed(0)} %)`,
           });
+        });
+        break;
+      }
+      case 'fleet_offline': {
+        const p = rule.params as RuleParams['fleet_offline'];
+        const reporting = devices.filter((d) => d.lastHeartbeatAt !== null);
+        const offline = reporting.filter((d) => livenessAt(d, now) === 'offline').length;
+        conditions.push({
+          ruleId: rule.id,
+          subject: 'workspace',
+          subjectType: 'workspace',
+          subjectId: workspaceId,
+          subjectName: 'Device connectivity',
+          componentIds: deviceComponents,
+          active: fleetOffline(offline, reporting.length, p),
+          summary: `${rule.name}: ${offline} of ${reporting.length} phones offline`,
         });
         break;
       }

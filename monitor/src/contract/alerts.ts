@@ -17,6 +17,10 @@ export const alertIdParam = z.object({ id });
 export const ruleParamsSchemas = {
   device_offline: z.strictObject({}),
   probe_down: z.strictObject({}),
+  fleet_offline: z.strictObject({
+    minShare: z.number().min(0).max(1),
+    minDevices: z.number().int().min(1).max(100_000),
+  }),
   device_degraded: z.strictObject({
     lowBatteryPct: z.number().min(0).max(100),
     weakSignalDbm: z.number().int().min(-150).max(-20),
@@ -57,6 +61,7 @@ export const alertRuleSchema = z
     repeatIntervalMs: z.number().int(),
     params: z.record(z.string(), z.unknown()),
     enabled: z.boolean(),
+    public: z.boolean().meta({ description: 'Opens and resolves an incident on the public status page.' }),
     createdAt: z.number().int(),
     updatedAt: z.number().int(),
   })
@@ -85,6 +90,10 @@ export const alertRulePatchSchema = z
       .optional()
       .meta({ description: "The rule kind's parameters, whole." }),
     enabled: z.boolean().optional(),
+    public: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Open an incident on the public status page when it fires (and resolve it).' }),
   })
   .meta({ id: 'AlertRulePatch' });
 

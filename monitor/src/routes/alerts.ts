@@ -126,6 +126,7 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
         repeatIntervalMs: body.repeatIntervalMs ?? 4 * 3_600_000,
         params: checkRuleParams(body.kind, body.params),
         enabled: body.enabled ?? true,
+        public: body.public ?? false,
         createdAt: now,
         updatedAt: now,
       };

@@ -30,6 +30,7 @@ const ruleRow = (r: AlertRule): AlertRuleRow => ({
   repeatIntervalMs: r.repeatIntervalMs,
   params: r.params as Record<string, unknown>,
   enabled: r.enabled,
+  public: r.public,
   updatedAt: r.updatedAt,
 });
 

@@ -11,6 +11,7 @@ const rule = (kind: AlertRuleRow['kind'], params: Record<string, unknown>): Aler
   repeatIntervalMs: 0,
   params,
   enabled: true,
+  public: false,
   updatedAt: 0,
 });
 

@@ -51,6 +51,8 @@ const LABELS: Record<string, string> = {
   minRate: 'Delivery rate below (0–1)',
   windowMs: 'Window (min)',
   minEvents: 'With at least (messages)',
+  minShare: 'Share of phones offline above (0–1)',
+  minDevices: 'With at least (phones)',
 };
 
 /** The editable parameters of a rule, from its current ones (the kinds without parameters have none). */
