@@ -219,6 +219,25 @@ export async function startBareServer(): Promise<{ child: Child; url: string }> 
   return { child, url };
 }
 
+export interface Timing {
+  p50: number;
+  p99: number;
+}
+
+/** Runs `fn` `n` times in a row (after a few warm-up runs) and returns the p50 and p99 of its wall time in ms. */
+export async function timeRuns(n: number, fn: () => Promise<void>, warmup = 5): Promise<Timing> {
+  for (let i = 0; i < Math.min(warmup, n); i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Load
 

@@ -13,29 +13,11 @@ import { startNodeServer } from '@lifeline/monitor/server';
 import { observedPerBucket } from '../../monitor/src/domain/observed.ts';
 import { workspaceObservedMs } from '../../monitor/src/reliability/observed-time.ts';
 import { createApiKey } from '../../monitor/src/routes/api-keys.ts';
-import type { Bench, Check } from './harness.ts';
+import { type Bench, type Check, type Timing, timeRuns } from './harness.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const MIN = 60_000;
-
-interface Timing {
-  p50: number;
-  p99: number;
-}
-
-async function time(n: number, fn: () => Promise<void>): Promise<Timing> {
-  for (let i = 0; i < Math.min(3, n); i++) await fn(); // warm up
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    samples.push(performance.now() - t);
-  }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
-  return { p50: at(0.5), p99: at(0.99) };
-}
 
 export const reliabilityBench: Bench = {
   name: 'reliability',
@@ -83,12 +65,12 @@ export const reliabilityBench: Bench = {
         await res.arrayBuffer();
       };
       const n = quick ? 10 : 60;
-      const baseline = await time(n, get('/healthz'));
+      const baseline = await timeRuns(n, get('/healthz'));
       const rows: [string, Timing][] = [['GET /healthz (baseline)', baseline]];
       const results: Record<number, { summary: Timing; series: Timing }> = {};
       for (const size of fleets) {
-        const summary = await time(n, get('/v1/reliability/summary', keys[size]));
-        const series = await time(n, get('/v1/reliability/uptime?layer=devices&bucket=day', keys[size]));
+        const summary = await timeRuns(n, get('/v1/reliability/summary', keys[size]));
+        const series = await timeRuns(n, get('/v1/reliability/uptime?layer=devices&bucket=day', keys[size]));
         results[size] = { summary, series };
         rows.push([`summary, ${size} devices`, summary], [`90 daily bars, ${size} devices`, series]);
       }

@@ -13,31 +13,13 @@ import { createIncident, ensureComponentQuery, insertWorkspaceQuery, scopeKeys }
 import { ManualClock } from '@lifeline/monitor/clock';
 import { startNodeServer } from '@lifeline/monitor/server';
 import { statusReadModelFor } from '../../monitor/src/site/read-model.ts';
-import type { Bench, Check } from './harness.ts';
+import { type Bench, type Check, timeRuns } from './harness.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const CARRIERS = 40;
 const UPSTREAM = 8;
 const DEVICES = 20;
-
-interface Timing {
-  p50: number;
-  p99: number;
-}
-
-async function time(n: number, fn: () => Promise<void>): Promise<Timing> {
-  for (let i = 0; i < Math.min(5, n); i++) await fn(); // warm up
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    samples.push(performance.now() - t);
-  }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
-  return { p50: at(0.5), p99: at(0.99) };
-}
 
 type Exec = (sql: string, args?: unknown[]) => Promise<unknown>;
 
@@ -214,11 +196,11 @@ export const statusPageBench: Bench = {
           await res.arrayBuffer();
         };
       const n = quick ? 20 : 200;
-      const baseline = await time(n, get('/healthz'));
-      const render = await time(n, get('/', true));
-      const warm = await time(n, get('/'));
-      const json = await time(n, get('/api/v2/summary.json', true));
-      const history = await time(n, get('/history'));
+      const baseline = await timeRuns(n, get('/healthz'));
+      const render = await timeRuns(n, get('/', true));
+      const warm = await timeRuns(n, get('/'));
+      const json = await timeRuns(n, get('/api/v2/summary.json', true));
+      const history = await timeRuns(n, get('/history'));
       log(
         `  ${'request'.padEnd(34)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'x baseline'.padStart(11)}`,
       );
