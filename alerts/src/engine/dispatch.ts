@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  type AlertNotification,
   claimDueNotifications,
   type Db,
   findAlertSubscriptionsByIds,
@@ -66,7 +67,13 @@ export async function dispatchNotifications(deps: DispatchDeps, now: number): Pr
   const { db } = deps;
   const owner = deps.owner ?? newId('dsp', now);
   const report: DispatchReport = { sent: 0, delivered: 0, retried: 0, dead: 0, dropped: 0, wakeAt: null };
-  const claimed = await claimDueNotifications(db, { owner, now, leaseMs: LEASE_MS, limit: 500 });
+  const claimed = (await claimDueNotifications(db, {
+    owner,
+    now,
+    leaseMs: LEASE_MS,
+    limit: 500,
+    audience: 'admin',
+  })) as AlertNotification[];
   if (claimed.length === 0) return report;
   const alertsById = new Map(
     (await findAlertsByIds(db, [...new Set(claimed.map((n) => n.alertId))])).map((a) => [a.id, a]),
@@ -78,7 +85,7 @@ export async function dispatchNotifications(deps: DispatchDeps, now: number): Pr
     ]),
   );
   const settle = [];
-  const live: Notification[] = [];
+  const live: AlertNotification[] = [];
   for (const n of claimed) {
     const alert = alertsById.get(n.alertId);
     const sub = subsById.get(n.subscriptionId);

@@ -235,11 +235,12 @@ export function insertNotificationsQuery(db: Db, rows: (typeof notifications.$in
 /** Leases due notifications to `owner` until `now + leaseMs`, in one statement. */
 export function claimDueNotifications(
   db: Db,
-  input: { owner: string; now: number; leaseMs: number; limit: number },
+  input: { owner: string; now: number; leaseMs: number; limit: number; audience: Notification['audience'] },
 ): Promise<Notification[]> {
   const n = notifications;
   const unlocked = or(isNull(n.lockedUntil), lt(n.lockedUntil, input.now));
-  const due = sql`SELECT ${n.id} FROM ${n} WHERE ${n.status} = 'pending' AND ${n.nextAttemptAt} <= ${input.now}
+  const due = sql`SELECT ${n.id} FROM ${n} WHERE ${n.status} = 'pending' AND ${n.audience} = ${input.audience}
+    AND ${n.nextAttemptAt} <= ${input.now}
     AND (${n.lockedUntil} IS NULL OR ${n.lockedUntil} < ${input.now})
     ORDER BY ${n.nextAttemptAt} LIMIT ${input.limit}`;
   return db
@@ -316,24 +317,29 @@ export function insertNotificationAttemptQuery(db: Db, row: typeof notificationA
   return db.insert(notificationAttempts).values(row);
 }
 
+/** An outbox row of an alert (audience `admin`): it always names its alert. */
+export type AlertNotification = Notification & { alertId: string; kind: 'fire' | 'remind' | 'resolve' };
+
+/** A workspace's alert notifications (not its public announcements), newest first. */
 export function listNotifications(
   db: Db,
   workspaceId: string,
   opts: { status?: Notification['status']; alertId?: string; limit: number; before?: number },
-) {
+): Promise<AlertNotification[]> {
   return db
     .select()
     .from(notifications)
     .where(
       and(
         eq(notifications.workspaceId, workspaceId),
+        eq(notifications.audience, 'admin'),
         opts.status ? eq(notifications.status, opts.status) : undefined,
         opts.alertId ? eq(notifications.alertId, opts.alertId) : undefined,
         opts.before !== undefined ? lt(notifications.createdAt, opts.before) : undefined,
       ),
     )
     .orderBy(desc(notifications.createdAt), desc(notifications.id))
-    .limit(opts.limit);
+    .limit(opts.limit) as Promise<AlertNotification[]>;
 }
 
 export function listNotificationAttempts(db: Db, workspaceId: string, messageIds: string[]) {
@@ -386,6 +392,7 @@ export async function subscriptionsToldOfFiring(
       ),
     );
   for (const r of rows) {
+    if (r.alertId === null) continue;
     const set = out.get(r.alertId) ?? new Set<string>();
     set.add(r.subscriptionId);
     out.set(r.alertId, set);

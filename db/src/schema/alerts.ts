@@ -16,6 +16,9 @@ export const alertStates = ['pending', 'firing', 'resolved'] as const;
 export const alertEventKinds = ['pending', 'fire', 'remind', 'resolve', 'cancel'] as const;
 export const alertChannels = ['web_push', 'email', 'webhook'] as const;
 /** `suppressed`: held back by a silence or maintenance (kept, never sent); `dropped`: moot by send time (a delayed email for an alert already resolved, a removed subscription). */
+export const notificationAudiences = ['admin', 'public'] as const;
+/** Alerts: fire, remind, resolve; status subscribers: announce (incident/maintenance news), confirm (double opt-in). */
+export const notificationKinds = ['fire', 'remind', 'resolve', 'announce', 'confirm'] as const;
 export const notificationStatuses = ['pending', 'delivered', 'dead', 'suppressed', 'dropped'] as const;
 
 /** A workspace's alert rules; the defaults are created with the workspace. */
@@ -141,10 +144,16 @@ export const notifications = sqliteTable(
   {
     id: text('id').primaryKey(),
     workspaceId: text('workspace_id').notNull(),
-    alertId: text('alert_id').notNull(),
+    /** `admin`: an alert to an alert subscription; `public`: a status announcement (or an email confirmation) to a status subscriber. */
+    audience: text('audience', { enum: notificationAudiences }).notNull().default('admin'),
+    /** Admin audience: the alert. */
+    alertId: text('alert_id'),
+    /** Public audience: the announcement (null for a subscriber's confirmation email). */
+    announcementId: text('announcement_id'),
+    /** An `alert_subscriptions` id (admin) or a `status_subscribers` id (public). */
     subscriptionId: text('subscription_id').notNull(),
     channel: text('channel', { enum: alertChannels }).notNull(),
-    kind: text('kind', { enum: ['fire', 'remind', 'resolve'] }).notNull(),
+    kind: text('kind', { enum: notificationKinds }).notNull(),
     groupKey: text('group_key').notNull(),
     dedupKey: text('dedup_key').notNull(),
     status: text('status', { enum: notificationStatuses }).notNull().default('pending'),
@@ -165,7 +174,7 @@ export const notifications = sqliteTable(
   },
   (t) => [
     uniqueIndex('notifications_dedup_idx').on(t.dedupKey),
-    index('notifications_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index('notifications_due_idx').on(t.audience, t.nextAttemptAt).where(sql`status = 'pending'`),
     index('notifications_workspace_idx').on(t.workspaceId, t.createdAt),
   ],
 );
