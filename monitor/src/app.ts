@@ -19,6 +19,7 @@ import { probeRoutes } from './routes/probes.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { reliabilityRoutes } from './routes/reliability.ts';
 import { statusFeedRoutes } from './routes/status-feeds.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 /** Largest request body the API reads; larger ones are refused with 413 before parsing. */
@@ -111,6 +112,7 @@ export function createApp(deps: Deps) {
   app.route('/', incidentRoutes);
   app.route('/', probeRoutes);
   app.route('/', statusFeedRoutes);
+  app.route('/', subscriptionRoutes);
   mountDocs(app);
   return app;
 }

@@ -33,4 +33,9 @@ export interface Deps {
    * rest of the batch then finishes in the background and is recorded as it lands).
    */
   probes?: { fetcher: Fetcher; waitMs?: number };
+  /**
+   * Let public subscriptions (web push endpoints, webhook URLs) point at loopback and private addresses
+   * and plain http push endpoints. Off in production (SSRF guard); tests turn it on for their local fakes.
+   */
+  allowPrivateSubscriptionTargets?: boolean;
 }

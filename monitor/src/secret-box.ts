@@ -19,9 +19,11 @@ export class SecretBoxError extends Error {
 
 export class SecretBox {
   readonly #key: CryptoKey;
+  readonly #macBase: CryptoKey;
 
-  constructor(key: CryptoKey) {
+  constructor(key: CryptoKey, macBase: CryptoKey) {
     this.#key = key;
+    this.#macBase = macBase;
   }
 
   /** A box for a raw 32-byte key. */
@@ -33,7 +35,10 @@ export class SecretBox {
       'encrypt',
       'decrypt',
     ]);
-    return new SecretBox(key);
+    const macBase = await crypto.subtle.importKey('raw', raw as Uint8Array<ArrayBuffer>, 'HKDF', false, [
+      'deriveKey',
+    ]);
+    return new SecretBox(key, macBase);
   }
 
   /** A box for `SECRETS_KEY`: base64 (or base64url) of 32 bytes. */
@@ -49,6 +54,21 @@ export class SecretBox {
       encode(plaintext),
     );
     return `${VERSION}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ct))}`;
+  }
+
+  /**
+   * HMAC-SHA256 of `message` (base64url) under a key derived from the secrets key for `purpose` (HKDF), so
+   * a token made for one purpose (confirming a subscription) is worthless for another (unsubscribing).
+   */
+  async mac(purpose: string, message: string): Promise<string> {
+    const key = await crypto.subtle.deriveKey(
+      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: encode(`lifeline mac: ${purpose}`) },
+      this.#macBase,
+      { name: 'HMAC', hash: 'SHA-256', length: 256 },
+      false,
+      ['sign'],
+    );
+    return toBase64Url(new Uint8Array(await crypto.subtle.sign('HMAC', key, encode(message))));
   }
 
   /** Opens what `seal` made with the same key and context; throws SecretBoxError otherwise. */

@@ -49,6 +49,8 @@ export interface NodeServerOptions {
     mailLogPath?: string | null;
     vapidSubject?: string;
   };
+  /** Let public subscriptions point at loopback/private addresses (tests with local fakes only). */
+  allowPrivateSubscriptionTargets?: boolean;
 }
 
 export interface NodeServer {
@@ -90,6 +92,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     alerts: null,
     // A hanging probe target must not hold the device-liveness tick: wait a few seconds, then move on.
     probes: { fetcher: nodeFetcher, waitMs: 3_000 },
+    allowPrivateSubscriptionTargets: options.allowPrivateSubscriptionTargets === true,
   };
   deps.alerts = await createAlertChannels({
     db,

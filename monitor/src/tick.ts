@@ -1,5 +1,6 @@
 import {
   type DispatchReport as AlertDispatchReport,
+  type AnnounceReport,
   type AppliedTransition,
   dispatchNotifications,
 } from '@lifeline/alerts';
@@ -10,6 +11,7 @@ import { livenessAt } from './domain/liveness.ts';
 import { type SweepReport, sweepMessages } from './pipeline/sweeps.ts';
 import { type ProbeBatchReport, runDueProbes } from './probes/tick.ts';
 import { pruneIfDue } from './reliability/retention.ts';
+import { announceMaintenanceTransitions, dispatchPublicNotifications } from './subscriptions/announce.ts';
 import { type DispatchReport, dispatchWebhooks } from './webhooks/dispatcher.ts';
 
 export interface TickReport {
@@ -19,6 +21,8 @@ export interface TickReport {
   webhooks: DispatchReport;
   /** Alert transitions of this tick, and the notifications it delivered. */
   alerts: { transitions: AppliedTransition[]; dispatch: AlertDispatchReport | null };
+  /** Status page subscribers: maintenance starts and ends announced, and what was delivered to them. */
+  announcements: { maintenance: number; dispatch: AnnounceReport | null };
   /** Probes run by this tick (null when the batch was still running after `probes.waitMs`). */
   probes: ProbeBatchReport | null;
 }
@@ -28,7 +32,8 @@ export interface TickReport {
  * records device liveness transitions, then gives message states their deadlines (lapsed leases and
  * offline devices' messages back to the queue, TTL expiry, honest unknowns), then delivers due webhooks
  * from the outbox (`webhooks/dispatcher.ts`), evaluates the alert rules and delivers due notifications
- * (`alerting/`), and about once an hour prunes what is past retention. Due probes (`probes/`) run
+ * (`alerting/`), announces maintenance starts and ends and delivers what status page subscribers are
+ * due (`subscriptions/`), and about once an hour prunes what is past retention. Due probes (`probes/`) run
  * beside all of it and are recorded before the alert rules are judged.
  */
 export async function tick(
@@ -67,8 +72,22 @@ export async function tick(
   const dispatch = deps.alerts
     ? await dispatchAlerts(deps as Pick<Deps, 'db' | 'alerts' | 'publicUrl'>, now)
     : null;
+  const maintenance = await announceMaintenanceTransitions(db, now);
+  const announced = deps.alerts
+    ? await dispatchPublicNotifications(
+        { db, alerts: deps.alerts, secretBox: deps.secretBox ?? null, publicUrl: deps.publicUrl ?? '' },
+        now,
+      )
+    : null;
   await pruneIfDue(db, now);
-  return { livenessChanges: changes, messages, webhooks, alerts: { transitions, dispatch }, probes };
+  return {
+    livenessChanges: changes,
+    messages,
+    webhooks,
+    alerts: { transitions, dispatch },
+    announcements: { maintenance, dispatch: announced },
+    probes,
+  };
 }
 
 /** Delivers due alert notifications (also run on its own when a group waiting for companions is ready). */

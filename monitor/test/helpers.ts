@@ -15,7 +15,13 @@ export const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
 /** A real Lifeline server on 127.0.0.1 with a fresh libSQL file and a manual clock (`site`: with the status site). */
-export async function startTestServer(opts: { site?: boolean; alerts?: NodeServerOptions['alerts'] } = {}) {
+export async function startTestServer(
+  opts: {
+    site?: boolean;
+    alerts?: NodeServerOptions['alerts'];
+    allowPrivateSubscriptionTargets?: boolean;
+  } = {},
+) {
   const dir = await mkdtemp(join(tmpdir(), 'lifeline-test-'));
   const clock = new ManualClock(T0);
   const server = await startNodeServer({
@@ -24,6 +30,7 @@ export async function startTestServer(opts: { site?: boolean; alerts?: NodeServe
     logger: jsonLogger('silent'),
     site: opts.site ?? false,
     alerts: opts.alerts,
+    allowPrivateSubscriptionTargets: opts.allowPrivateSubscriptionTargets,
   });
   const creds = await bootstrapFirstRun(server.deps.db, clock.now());
   if (!creds) throw new Error('expected a first run');

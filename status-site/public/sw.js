@@ -1,6 +1,7 @@
 /**
  * Lifeline's service worker, registered by the admin alerts page (src/client/push.ts) with the scope
- * `/admin/`. It only shows alert notifications: a push carries JSON `{title, body, url, tag, alerts}`
+ * `/admin/`, and by a status page's browser notifications page (src/client/visitor-push.ts) with the
+ * page's scope. It only shows notifications: a push carries JSON `{title, body, url, tag, alerts}`
  * (alerts/src/engine/dispatch.ts); a click focuses a Lifeline tab already on that URL or opens it. It has
  * no fetch handler: nothing is cached, every page still comes from the server.
  */

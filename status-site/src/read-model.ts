@@ -385,9 +385,22 @@ export interface AdminModel {
 }
 
 /** What the Node server hands Astro with every request (`Astro.locals.site`). */
+/** Visitors subscribing from the page: the same rules as `POST /api/subscriptions`. */
+export interface PublicSubscriptionsModel {
+  /** `pending`: stored, a confirmation email queued (or already sent); `invalid`: not an address. */
+  subscribeEmail(
+    workspaceId: string,
+    email: string,
+    now: number,
+  ): Promise<'pending' | 'invalid' | 'unavailable'>;
+  /** The VAPID public key visitors' browsers subscribe with; null where web push is unavailable. */
+  pushPublicKey(): string | null;
+}
+
 export interface SiteContext {
   readModel: StatusReadModel;
   admin: AdminModel;
+  subscriptions: PublicSubscriptionsModel;
   /** The database, for what the site owns itself: admin users, sessions, incidents, maintenance. */
   db: import('@lifeline/db').Db;
   /** The server's clock (tests drive it). */

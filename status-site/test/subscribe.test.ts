@@ -24,9 +24,9 @@ describe('subscribe form', () => {
       await page.fill('#subscribe input[name=email]', email);
       await page.click('#subscribe button[type=submit]');
       await page.waitForURL(/subscribed=email/);
-      expect(await page.locator('#subscribe [role=status]').textContent()).toContain('pending confirmation');
+      expect(await page.locator('#subscribe [role=status]').textContent()).toContain('confirmation link');
     }
-    const rows = await listStatusSubscribers(s.deps.db, s.creds.workspaceId, 10);
+    const rows = await listStatusSubscribers(s.deps.db, s.creds.workspaceId, { limit: 10 });
     expect(rows.map((r) => [r.email, r.status])).toEqual([['visitor@example.com', 'pending']]);
     await page.close();
   });
@@ -45,7 +45,7 @@ describe('subscribe form', () => {
     const { workspaceId } = await s.createWorkspace('acme');
     const ok = await post('/s/acme/subscribe', 'ops@acme.test');
     expect(ok.headers.get('location')).toBe('/s/acme/?subscribed=email#subscribe');
-    expect((await listStatusSubscribers(s.deps.db, workspaceId, 10)).map((r) => r.email)).toEqual([
+    expect((await listStatusSubscribers(s.deps.db, workspaceId, { limit: 10 })).map((r) => r.email)).toEqual([
       'ops@acme.test',
     ]);
     // A form posted from another site is refused (Astro's origin check).

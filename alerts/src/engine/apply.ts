@@ -5,6 +5,7 @@
  * maintenance windows turn those rows `suppressed`: the alert is still recorded.
  */
 import {
+  announceQueries,
   type Db,
   deleteAlertQuery,
   insertAlertEventQuery,
@@ -243,6 +244,7 @@ function publicIncidentQueries(
 ) {
   if (transition === 'fire' && !row.incidentId) {
     const id = newId('inc', now);
+    const updateId = newId('inu', now);
     row.incidentId = id;
     return [
       db.insert(incidents).values({
@@ -259,22 +261,30 @@ function publicIncidentQueries(
         resolvedAt: null,
       }),
       db.insert(incidentUpdates).values({
-        id: newId('inu', now),
+        id: updateId,
         incidentId: id,
         workspaceId: row.workspaceId,
         status: 'investigating',
         body: `Opened automatically by Lifeline's monitoring. ${c.summary}. We are looking into it.`,
         createdAt: now,
       }),
+      ...announceQueries(db, {
+        workspaceId: row.workspaceId,
+        kind: 'incident_update',
+        incidentId: id,
+        incidentUpdateId: updateId,
+        now,
+      }),
     ];
   }
   if (transition === 'resolve' && row.incidentId) {
     const open = and(eq(incidents.id, row.incidentId), isNull(incidents.resolvedAt));
+    const updateId = newId('inu', now);
     return [
       db.insert(incidentUpdates).select(
         db
           .select({
-            id: sql<string>`${newId('inu', now)}`.as('id'),
+            id: sql<string>`${updateId}`.as('id'),
             incidentId: incidents.id,
             workspaceId: incidents.workspaceId,
             status: sql<'resolved'>`'resolved'`.as('status'),
@@ -286,6 +296,14 @@ function publicIncidentQueries(
           .from(incidents)
           .where(open),
       ),
+      // Announced only if the update above was written (an admin may have resolved it already).
+      ...announceQueries(db, {
+        workspaceId: row.workspaceId,
+        kind: 'incident_update',
+        incidentId: row.incidentId,
+        incidentUpdateId: updateId,
+        now,
+      }),
       db.update(incidents).set({ status: 'resolved', resolvedAt: now, updatedAt: now }).where(open),
     ];
   }

@@ -28,7 +28,7 @@ import {
   planGroups,
   type QueuedNotification,
 } from '../domain/grouping.ts';
-import { notificationRetryDelayMs } from '../domain/retry.ts';
+import { settleAttemptQuery } from './settle.ts';
 
 export interface DispatchDeps {
   db: Db;
@@ -163,61 +163,15 @@ export async function dispatchNotifications(deps: DispatchDeps, now: number): Pr
           error: result.ok ? null : result.error.slice(0, 500),
         }),
       );
-      const ids = message.notificationIds;
-      if (result.ok) {
-        settle.push(
-          settleNotificationsQuery(db, owner, ids, {
-            status: 'delivered',
-            at: now,
-            messageId,
-            statusCode: result.status ?? null,
-          }),
-        );
-        report.delivered += ids.length;
-        return;
-      }
-      if (result.gone) {
-        settle.push(
-          settleNotificationsQuery(db, owner, ids, {
-            status: 'dead',
-            messageId,
-            statusCode: result.status ?? null,
-            error: result.error,
-          }),
-        );
+      const { query, settlement } = settleAttemptQuery(db, owner, rows, result, messageId, now, deps.random);
+      settle.push(query);
+      report[settlement] += message.notificationIds.length;
+      if (!result.ok && result.gone)
         await removeAlertSubscription(db, {
           id: sub.id,
           reason: `push service answered ${result.status ?? 'invalid'}`,
           now,
         });
-        report.dead += ids.length;
-        return;
-      }
-      const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
-      const nextAttemptAt = now + notificationRetryDelayMs(attempts, deps.random);
-      const deadline = Math.min(...rows.map((r) => r.deadlineAt));
-      if (result.retryable && nextAttemptAt < deadline) {
-        settle.push(
-          settleNotificationsQuery(db, owner, ids, {
-            status: 'pending',
-            nextAttemptAt,
-            messageId,
-            statusCode: result.status ?? null,
-            error: result.error.slice(0, 500),
-          }),
-        );
-        report.retried += ids.length;
-      } else {
-        settle.push(
-          settleNotificationsQuery(db, owner, ids, {
-            status: 'dead',
-            messageId,
-            statusCode: result.status ?? null,
-            error: result.error.slice(0, 500),
-          }),
-        );
-        report.dead += ids.length;
-      }
     }),
   );
   const [first, ...rest] = settle;

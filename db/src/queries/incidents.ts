@@ -9,6 +9,7 @@ import {
   incidents,
   incidentUpdates,
 } from '../schema/index.ts';
+import { announceQueries } from './status-subscribers.ts';
 
 export type IncidentWithUpdates = Incident & { updates: IncidentUpdate[] };
 
@@ -43,6 +44,8 @@ export async function createIncident(
     impact: IncidentImpact;
     componentIds: string[];
     body: string;
+    /** Tell the status page's subscribers (default true). */
+    notify?: boolean;
     now: number;
   },
 ): Promise<IncidentWithUpdates> {
@@ -68,7 +71,19 @@ export async function createIncident(
     body: input.body,
     createdAt: input.now,
   };
-  await db.batch([db.insert(incidents).values(row), db.insert(incidentUpdates).values(update)]);
+  await db.batch([
+    db.insert(incidents).values(row),
+    db.insert(incidentUpdates).values(update),
+    ...(input.notify === false
+      ? []
+      : announceQueries(db, {
+          workspaceId: input.workspaceId,
+          kind: 'incident_update',
+          incidentId: row.id,
+          incidentUpdateId: update.id,
+          now: input.now,
+        })),
+  ]);
   return { ...row, updates: [update] };
 }
 
@@ -81,6 +96,8 @@ export async function addIncidentUpdate(
     status: IncidentStatus;
     body: string;
     impact?: IncidentImpact;
+    /** Tell the status page's subscribers (default true). */
+    notify?: boolean;
     now: number;
   },
 ): Promise<IncidentWithUpdates | undefined> {
@@ -91,19 +108,29 @@ export async function addIncidentUpdate(
   if (input.impact) patch.impact = input.impact;
   if (input.status === 'monitoring' && current.monitoringAt === null) patch.monitoringAt = input.now;
   patch.resolvedAt = resolved ? (current.resolvedAt ?? input.now) : null;
+  const updateId = newId('inu', input.now);
   await db.batch([
     db
       .update(incidents)
       .set(patch)
       .where(and(eq(incidents.workspaceId, input.workspaceId), eq(incidents.id, input.incidentId))),
     db.insert(incidentUpdates).values({
-      id: newId('inu', input.now),
+      id: updateId,
       incidentId: input.incidentId,
       workspaceId: input.workspaceId,
       status: input.status,
       body: input.body,
       createdAt: input.now,
     }),
+    ...(input.notify === false
+      ? []
+      : announceQueries(db, {
+          workspaceId: input.workspaceId,
+          kind: 'incident_update',
+          incidentId: input.incidentId,
+          incidentUpdateId: updateId,
+          now: input.now,
+        })),
   ]);
   return findIncident(db, input.workspaceId, input.incidentId);
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
 import {
@@ -12,6 +12,7 @@ import {
   type Workspace,
   workspaces,
 } from '../schema/index.ts';
+import { announceQueries } from './status-subscribers.ts';
 
 /** The workspace shown at `/`: the one with slug `default`, else the oldest. */
 export async function defaultWorkspace(db: Db): Promise<Workspace | undefined> {
@@ -164,10 +165,22 @@ export async function insertMaintenance(
   now: number,
 ): Promise<Maintenance> {
   const row: Maintenance = { ...input, id: newId('mnt', now), createdAt: now, cancelledAt: null };
-  await db.insert(maintenances).values(row);
+  await db.batch([
+    db.insert(maintenances).values(row),
+    ...announceQueries(db, {
+      workspaceId: row.workspaceId,
+      kind: 'maintenance_scheduled',
+      maintenanceId: row.id,
+      now,
+    }),
+  ]);
   return row;
 }
 
+/**
+ * Changes a maintenance window. Cancelling one that has not ended (and was not cancelled already) tells
+ * the subscribers, in the same batch.
+ */
 export async function updateMaintenance(
   db: Db,
   workspaceId: string,
@@ -176,11 +189,27 @@ export async function updateMaintenance(
     Pick<Maintenance, 'title' | 'description' | 'startsAt' | 'endsAt' | 'componentIds' | 'cancelledAt'>
   >,
 ) {
-  const [row] = await db
-    .update(maintenances)
-    .set(patch)
-    .where(and(eq(maintenances.workspaceId, workspaceId), eq(maintenances.id, id)))
-    .returning();
+  const where = and(eq(maintenances.workspaceId, workspaceId), eq(maintenances.id, id));
+  if (patch.cancelledAt == null) {
+    const [row] = await db.update(maintenances).set(patch).where(where).returning();
+    return row;
+  }
+  const cancelledAt = patch.cancelledAt;
+  const [cancelling] = await db
+    .select({ id: maintenances.id })
+    .from(maintenances)
+    .where(and(where, isNull(maintenances.cancelledAt), gt(maintenances.endsAt, cancelledAt)));
+  const [[row]] = await db.batch([
+    db.update(maintenances).set(patch).where(where).returning(),
+    ...(cancelling
+      ? announceQueries(db, {
+          workspaceId,
+          kind: 'maintenance_cancelled',
+          maintenanceId: id,
+          now: cancelledAt,
+        })
+      : []),
+  ]);
   return row;
 }
 

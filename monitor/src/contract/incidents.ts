@@ -8,6 +8,13 @@ const markdown = z.string().trim().min(1, 'must not be empty').max(10_000).meta(
   description: 'Markdown; the status page renders it safely (no HTML passes through).',
 });
 
+const notifySubscribers = z
+  .boolean()
+  .default(true)
+  .meta({
+    description: 'Tell the status page’s subscribers (false: a quiet update, shown on the page only).',
+  });
+
 export const newIncidentSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
@@ -15,6 +22,7 @@ export const newIncidentSchema = z
     impact: z.enum(incidentImpacts).default('minor'),
     componentIds: componentIds.default([]),
     body: markdown.meta({ description: 'The first update (Markdown).' }),
+    notify: notifySubscribers,
   })
   .meta({ id: 'NewIncident' });
 
@@ -23,6 +31,7 @@ export const incidentUpdateRequestSchema = z
     status: z.enum(incidentStatuses),
     body: markdown,
     impact: z.enum(incidentImpacts).optional(),
+    notify: notifySubscribers,
   })
   .meta({ id: 'NewIncidentUpdate' });
 

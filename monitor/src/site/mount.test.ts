@@ -7,6 +7,8 @@ describe('isSitePath', () => {
       '/',
       '/history',
       '/subscribe',
+      '/subscribe/push',
+      '/s/acme/subscribe/push',
       '/s/acme',
       '/s/acme/',
       '/s/acme/history',
@@ -23,6 +25,8 @@ describe('isSitePath', () => {
       '/s/acme/api/v2/summary.json',
       '/history.rss',
       '/badge/status.svg',
+      '/api/subscriptions',
+      '/subscriptions/unsubscribe',
       '/administrator',
       '/s/a/b/c',
     ])

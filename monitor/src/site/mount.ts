@@ -3,7 +3,7 @@
  * port serves the API, the JSON/feed twins and the pages. Requests are split by path before anything is
  * parsed, so the API's hot paths (heartbeats, receipts) never pass through Astro:
  *   - built assets (`/_astro/*`, `/favicon.svg`): served from `status-site/dist/client`, hashed ones immutable;
- *   - the pages (`/`, `/history`, `/subscribe`, the same under `/s/<slug>`, `/admin/*`): Astro;
+ *   - the pages (`/`, `/history`, `/subscribe`, `/subscribe/push`, the same under `/s/<slug>`, `/admin/*`): Astro;
  *   - everything else: the Hono app.
  * Node only (node:fs, node:http); on Workers the Hono app serves the twins alone (status-site/README.md).
  */
@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type { SiteContext } from '../../../status-site/src/read-model.ts';
 import type { Deps } from '../deps.ts';
 import { createAdminModel, statusReadModelFor } from './read-model.ts';
+import { publicSubscriptionsModel } from './subscriptions.ts';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 type AstroHandler = (
@@ -23,7 +24,7 @@ type AstroHandler = (
   locals: object,
 ) => Promise<void>;
 
-const SITE_PATH = /^\/(?:s\/[^/]+\/?)?(?:history\/?|subscribe\/?)?$|^\/admin(?:\/|$)/;
+const SITE_PATH = /^\/(?:s\/[^/]+\/?)?(?:history\/?|subscribe\/?|subscribe\/push\/?)?$|^\/admin(?:\/|$)/;
 
 /** Whether a path is one of the site's pages (as opposed to the API, the twins, or nothing). */
 export function isSitePath(pathname: string): boolean {
@@ -86,6 +87,7 @@ export function siteContext(deps: Deps): SiteContext {
   return {
     readModel: statusReadModelFor(deps),
     admin: createAdminModel(deps),
+    subscriptions: publicSubscriptionsModel(deps),
     db: deps.db,
     now: () => deps.clock.now(),
     get publicUrl() {

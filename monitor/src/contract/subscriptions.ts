@@ -1,0 +1,71 @@
+/**
+ * Public subscriptions to a workspace's incident and maintenance updates: what a visitor (or an admin, for
+ * them) sends to subscribe, and what the API shows of a subscriber. An email address is never echoed to a
+ * visitor: the public answer is the same whether the address was new, pending or confirmed.
+ */
+import { statusSubscriberChannels, statusSubscriberStatuses } from '@lifeline/db/schema';
+import { z } from 'zod';
+import { webhookUrl } from './webhooks.ts';
+
+const pushSubscription = z.strictObject({
+  endpoint: z.url({ protocol: /^https?$/ }).max(2_048),
+  expirationTime: z.number().nullable().optional(),
+  keys: z.strictObject({
+    p256dh: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{80,100}={0,2}$/, 'must be the browser key (base64url P-256 point)'),
+    auth: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,24}={0,2}$/, 'must be the browser auth secret (base64url, 16 bytes)'),
+  }),
+});
+
+export const newStatusSubscriptionSchema = z
+  .discriminatedUnion('channel', [
+    z.strictObject({ channel: z.literal('email'), email: z.email().max(254) }),
+    z.strictObject({ channel: z.literal('webhook'), url: webhookUrl }),
+    z.strictObject({ channel: z.literal('web_push'), subscription: pushSubscription }),
+  ])
+  .meta({ id: 'NewStatusSubscription' });
+export type NewStatusSubscription = z.infer<typeof newStatusSubscriptionSchema>;
+
+/** A browser turning its push notifications off: it proves it holds the subscription by its auth secret. */
+export const pushUnsubscribeSchema = z
+  .strictObject({ endpoint: z.url().max(2_048), auth: z.string().min(16).max(32) })
+  .meta({ id: 'PushUnsubscribe' });
+
+export const publicSubscribeAnswerSchema = z
+  .object({
+    status: z.enum(['pending', 'confirmed']),
+    message: z.string(),
+    id: z.string().optional().meta({ description: 'Web push and webhook subscriptions.' }),
+    secret: z
+      .string()
+      .optional()
+      .meta({ description: 'Webhook: the `whsec_…` signing secret (Standard Webhooks), shown once.' }),
+  })
+  .meta({ id: 'PublicSubscribeAnswer' });
+
+export const statusSubscriberSchema = z
+  .object({
+    id: z.string(),
+    channel: z.enum(statusSubscriberChannels),
+    status: z.enum(statusSubscriberStatuses),
+    target: z.string().meta({ description: 'The email address, webhook URL, or push service host.' }),
+    createdAt: z.string(),
+    confirmedAt: z.string().nullable(),
+    unsubscribedAt: z.string().nullable(),
+    unsubscribedReason: z.string().nullable(),
+    secret: z
+      .string()
+      .optional()
+      .meta({ description: 'Webhook: its signing secret, in the create answer only.' }),
+  })
+  .meta({ id: 'StatusSubscriber' });
+
+export const statusSubscriberListQuery = z.object({
+  status: z.enum(statusSubscriberStatuses).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const subscriberIdParam = z.object({ id: z.string().min(1).max(64) });
