@@ -18,7 +18,7 @@ class Upstream {
   summary: unknown = operationalSummary();
   health: unknown = healthStatus('AVAILABLE');
   readonly hits: string[] = [];
-  readonly hooks: { type: string; body: Record<string, unknown> }[] = [];
+  readonly hooks: { path: string; type: string; body: Record<string, unknown> }[] = [];
   #server: Server | null = null;
   url = '';
   async start() {
@@ -27,14 +27,14 @@ class Upstream {
       if (req.url === '/api/v2/summary.json') return res.end(JSON.stringify(this.summary));
       if (req.url?.startsWith('/v23.0/106540352242922?fields=health_status'))
         return res.end(JSON.stringify(this.health));
-      if (req.url === '/alerts') {
+      if (req.url === '/alerts' || req.url === '/public') {
         let body = '';
         req.on('data', (c) => {
           body += c;
         });
         req.on('end', () => {
           const parsed = JSON.parse(body) as Record<string, unknown>;
-          this.hooks.push({ type: String(parsed.type ?? parsed.kind ?? ''), body: parsed });
+          this.hooks.push({ path: req.url!, type: String(parsed.type ?? parsed.kind ?? ''), body: parsed });
           res.end();
         });
         return;
@@ -72,7 +72,7 @@ describe('probes end to end', () => {
 
   beforeAll(async () => {
     await upstream.start();
-    s = await startTestServer();
+    s = await startTestServer({ allowPrivateSubscriptionTargets: true });
     key = s.creds!.apiKey;
     const c = await req('POST', '/v1/components', { name: 'WhatsApp', layer: 'upstream' });
     expect(c.status, JSON.stringify(c.json)).toBe(201);
@@ -82,6 +82,11 @@ describe('probes end to end', () => {
       url: `${upstream.url}/alerts`,
     });
     expect(sub.status, JSON.stringify(sub.json)).toBe(201);
+    // A visitor who follows the status page by webhook.
+    const visitor = await s.request('POST', '/api/subscriptions', {
+      body: { channel: 'webhook', url: `${upstream.url}/public` },
+    });
+    expect(visitor.status, JSON.stringify(visitor.json)).toBe(201);
   });
 
   afterAll(async () => {
@@ -123,7 +128,7 @@ describe('probes end to end', () => {
     );
   });
 
-  it('WhatsApp major outage on the upstream feed: component major_outage, probe_down fires once; both recover', async () => {
+  it('WhatsApp major outage on the upstream feed: component major_outage, probe_down fires once, a public incident tells subscribers once; all recover', async () => {
     const created = await req('POST', '/v1/probes', {
       kind: 'statuspage',
       name: 'WhatsApp (upstream status page)',
@@ -194,6 +199,18 @@ describe('probes end to end', () => {
       (n: { alertId: string }) => n.alertId === alerts[0].id,
     );
     expect(notes.map((n: { kind: string }) => n.kind).sort()).toEqual(['fire', 'resolve']);
+
+    // The public incident the rule opened and resolved reached the page's subscriber once each.
+    await step(5_000);
+    const told = upstream.hooks.filter((h) => h.path === '/public');
+    expect(told.map((h) => h.type)).toEqual(['incident.created', 'incident.resolved']);
+    const incident = (told[0]!.body.data as { incident: { name: string; update: { body: string } } })
+      .incident;
+    expect(incident.name).toBe('Upstream probe down: WhatsApp (upstream status page)');
+    expect(incident.update.body).toMatch(/^Opened automatically/);
+    expect((told[1]!.body.data as { incident: { update: { body: string } } }).incident.update.body).toMatch(
+      /^Resolved automatically/,
+    );
   });
 
   it('lists, pages results, pauses and isolates probes by workspace', async () => {
