@@ -25,5 +25,12 @@ export const messageStates = [
 ] as const;
 export type MessageState = (typeof messageStates)[number];
 
+/**
+ * Why a message exists: a customer's message, or an SMS canary (a probe's test message between two of
+ * the workspace's phones), which customers never see in message lists, webhooks or delivery figures.
+ */
+export const messagePurposes = ['customer', 'canary'] as const;
+export type MessagePurpose = (typeof messagePurposes)[number];
+
 export const apiKeyScopes = ['admin'] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];

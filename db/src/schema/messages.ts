@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { messageStates } from './constants.ts';
+import { messagePurposes, messageStates } from './constants.ts';
 import { workspaces } from './workspaces.ts';
 
 export const messages = sqliteTable(
@@ -54,6 +54,13 @@ export const messages = sqliteTable(
     completedAt: integer('completed_at'),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
+    /**
+     * `canary`: an SMS canary probe's test message. Only its `preferredDeviceId` may send it (and only
+     * through `pinnedSimSlot` when set), a failure is never retried, and it is left out of customers'
+     * message lists, webhooks and delivery rollups.
+     */
+    purpose: text('purpose', { enum: messagePurposes }).notNull().default('customer'),
+    pinnedSimSlot: integer('pinned_sim_slot'),
   },
   (t) => [
     uniqueIndex('messages_idempotency_idx').on(t.workspaceId, t.idempotencyKey),

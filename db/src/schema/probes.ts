@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { componentStatuses } from './components.ts';
 import { workspaces } from './workspaces.ts';
 
@@ -9,7 +9,8 @@ export type ProbeStatus = (typeof probeStatuses)[number];
 
 /**
  * An upstream probe of a workspace: an HTTP check, a Statuspage v2 feed, an RSS/Atom status feed, the
- * WhatsApp Business health status, or a self-probe of Lifeline's own endpoints. It feeds one component
+ * WhatsApp Business health status, a self-probe of Lifeline's own endpoints, or an SMS canary (one of
+ * the workspace's phones texts another). It feeds one component
  * (`componentId`), and its last outcome is kept on the row (so component status and the `probe_down` rule
  * read one row per probe, not the results). Scheduling state (`nextRunAt`, `leaseUntil`) lives here too:
  * a runner claims a due probe with a compare-and-set, so two processes never run one probe at once.
@@ -75,5 +76,40 @@ export const probeResults = sqliteTable(
   ],
 );
 
+/**
+ * The test messages of SMS canary probes: each run of a canary probe queues one (a message with purpose
+ * `canary`, pinned to the sending phone, its text carrying `nonce`) and judges the one before. The
+ * receiving phone's agent reports the SMS when it arrives (`POST /v1/inbound`), which sets `receivedAt`.
+ */
+export const smsCanaries = sqliteTable(
+  'sms_canaries',
+  {
+    id: text('id').primaryKey(),
+    probeId: text('probe_id').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    messageId: text('message_id').notNull(),
+    /** Random, unguessable, carried in the text; the receiving phone's report is matched by it. */
+    nonce: text('nonce').notNull(),
+    fromDeviceId: text('from_device_id').notNull(),
+    toDeviceId: text('to_device_id').notNull(),
+    toNumber: text('to_number').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** Server time the receiving phone's report arrived (the stage latency counts to it). */
+    receivedAt: integer('received_at'),
+    /** The receiving phone's own time of reception, as it reported it. */
+    deviceReceivedAt: integer('device_received_at'),
+    receivedFrom: text('received_from'),
+    receivedSimSlot: integer('received_sim_slot'),
+    /** When a run of the probe judged this canary (each is judged once). */
+    judgedAt: integer('judged_at'),
+  },
+  (t) => [
+    uniqueIndex('sms_canaries_nonce_idx').on(t.nonce),
+    index('sms_canaries_probe_idx').on(t.probeId, t.createdAt),
+    index('sms_canaries_created_idx').on(t.createdAt),
+  ],
+);
+
 export type Probe = typeof probes.$inferSelect;
 export type ProbeResult = typeof probeResults.$inferSelect;
+export type SmsCanary = typeof smsCanaries.$inferSelect;

@@ -162,6 +162,8 @@ function newMessageRow(
     completedAt: null,
     errorCode: null,
     errorMessage: null,
+    purpose: 'customer',
+    pinnedSimSlot: null,
   };
 }
 
