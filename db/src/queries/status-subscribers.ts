@@ -330,3 +330,39 @@ export async function dueMaintenanceAnnouncements(
     .limit(500);
   return rows;
 }
+
+/** How the public notifications of a workspace since `since` fared, per channel. */
+export async function publicDeliverySummary(db: Db, workspaceId: string, since: number) {
+  const rows = await db
+    .select({
+      channel: notifications.channel,
+      status: notifications.status,
+      n: sql<number>`count(*)`,
+    })
+    .from(notifications)
+    .where(
+      and(
+        eq(notifications.workspaceId, workspaceId),
+        eq(notifications.audience, 'public'),
+        sql`${notifications.createdAt} >= ${since}`,
+      ),
+    )
+    .groupBy(notifications.channel, notifications.status);
+  const by = new Map<
+    string,
+    {
+      channel: StatusSubscriber['channel'];
+      delivered: number;
+      pending: number;
+      dead: number;
+      dropped: number;
+    }
+  >();
+  for (const r of rows) {
+    const entry = by.get(r.channel) ?? { channel: r.channel, delivered: 0, pending: 0, dead: 0, dropped: 0 };
+    if (r.status === 'delivered' || r.status === 'pending' || r.status === 'dead' || r.status === 'dropped')
+      entry[r.status] += Number(r.n);
+    by.set(r.channel, entry);
+  }
+  return [...by.values()];
+}
