@@ -21,6 +21,7 @@ import { WorkNotifier } from './pipeline/notifier.ts';
 import { nodeFetcher } from './probes/fetch-node.ts';
 import { decodeSecretsKey, generateSecretsKey, SecretBox, SecretBoxError } from './secret-box.ts';
 import { loadSite } from './site/mount.ts';
+import { createGuardedFetch } from './subscriptions/guarded-fetch.ts';
 import { dispatchAlerts } from './tick.ts';
 
 export interface NodeServerOptions {
@@ -102,6 +103,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     resendApiKey: options.alerts?.resendApiKey,
     resendBaseUrl: options.alerts?.resendBaseUrl,
     emailFrom: options.alerts?.emailFrom ?? 'Lifeline <alerts@lifeline.invalid>',
+    publicFetch: createGuardedFetch(options.allowPrivateSubscriptionTargets === true),
     mailLogPath:
       options.alerts?.mailLogPath === undefined
         ? besideFileDatabase(options.databaseUrl, 'mail.log')

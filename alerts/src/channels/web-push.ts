@@ -21,6 +21,8 @@ export interface WebPushChannelOptions {
   /** `mailto:` or `https:` contact for the push service (RFC 8292). */
   subject: string;
   timeoutMs?: number;
+  /** How to reach the push service (default: global fetch); e.g. one that refuses private addresses. */
+  fetch?: typeof fetch;
 }
 
 export interface PushMessage {
@@ -38,6 +40,7 @@ export function generateVapidKeys(): VapidKeys {
 
 export function createWebPushChannel(options: WebPushChannelOptions) {
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const fetchImpl = options.fetch ?? fetch;
   return {
     async send(subscription: PushSubscriptionKeys, message: PushMessage): Promise<DeliveryResult> {
       let details: ReturnType<typeof webpush.generateRequestDetails>;
@@ -60,7 +63,7 @@ export function createWebPushChannel(options: WebPushChannelOptions) {
       }
       try {
         const headers = Object.fromEntries(Object.entries(details.headers).map(([k, v]) => [k, String(v)]));
-        const res = await fetch(details.endpoint, {
+        const res = await fetchImpl(details.endpoint, {
           method: 'POST',
           headers,
           body: details.body ? new Uint8Array(details.body) : null,

@@ -16,11 +16,12 @@ export async function sendSignedWebhook(
   event: { id: string; type: string; data: unknown },
   now: Date,
   timeoutMs = 10_000,
+  fetchImpl: typeof fetch = fetch,
 ): Promise<DeliveryResult> {
   const body = JSON.stringify({ type: event.type, timestamp: now.toISOString(), data: event.data });
   const signature = new Webhook(target.secret).sign(event.id, now, body);
   try {
-    const res = await fetch(target.url, {
+    const res = await fetchImpl(target.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',

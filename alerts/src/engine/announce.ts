@@ -45,6 +45,8 @@ export interface AnnounceDeps {
   links: ((subscriberId: string) => Promise<{ confirmUrl: string; unsubscribeUrl: string }>) | null;
   /** Opens a webhook subscriber's sealed secret. */
   openSecret: ((ciphertext: string, subscriberId: string) => Promise<string>) | null;
+  /** How webhooks reach subscribers' URLs (default: global fetch); e.g. one refusing private addresses. */
+  fetch?: typeof fetch;
   publicUrl: string;
   owner?: string;
   random?: () => number;
@@ -291,6 +293,8 @@ async function send(
         { url: sub.endpoint, secret },
         { id: messageId, type: a.eventType, data: { ...a.data, unsubscribeUrl: links.unsubscribeUrl } },
         new Date(now),
+        10_000,
+        deps.fetch,
       );
     }
   }

@@ -19,6 +19,11 @@ export interface AlertChannels {
   /** For browsers subscribing (`applicationServerKey`). */
   vapidPublicKey: string | null;
   openSecret: ((ciphertext: string, subscriptionId: string) => Promise<string>) | null;
+  /**
+   * For destinations the public chose (status page subscribers' push endpoints and webhooks): web push
+   * and a fetch that refuse private addresses where the runtime can check (Node); else the same as above.
+   */
+  public: { webPush: ReturnType<typeof createWebPushChannel> | null; fetch: typeof fetch };
 }
 
 export interface AlertChannelOptions {
@@ -32,6 +37,8 @@ export interface AlertChannelOptions {
   emailFrom: string;
   /** Where emails go without a Resend key (Node only); null: nowhere, email subscriptions wait. */
   mailLogPath: string | null;
+  /** How to reach destinations the public chose (Node: DNS-checked against private addresses). */
+  publicFetch?: typeof fetch;
 }
 
 const VAPID_SETTING = 'vapid_keys';
@@ -40,6 +47,7 @@ export const alertWebhookSecretContext = (subscriptionId: string) => `alert_subs
 
 export async function createAlertChannels(o: AlertChannelOptions): Promise<AlertChannels> {
   let webPush: AlertChannels['webPush'] = null;
+  let publicWebPush: AlertChannels['webPush'] = null;
   let vapidPublicKey: string | null = null;
   if (o.secretBox) {
     const box = o.secretBox;
@@ -55,6 +63,9 @@ export async function createAlertChannels(o: AlertChannelOptions): Promise<Alert
       privateKey: await box.open(stored.privateKey, VAPID_SETTING),
     };
     webPush = createWebPushChannel({ vapid, subject: o.vapidSubject });
+    publicWebPush = o.publicFetch
+      ? createWebPushChannel({ vapid, subject: o.vapidSubject, fetch: o.publicFetch })
+      : webPush;
     vapidPublicKey = vapid.publicKey;
   }
   const email = o.resendApiKey
@@ -68,5 +79,6 @@ export async function createAlertChannels(o: AlertChannelOptions): Promise<Alert
     email,
     vapidPublicKey,
     openSecret: box ? (c, id) => box.open(c, alertWebhookSecretContext(id)) : null,
+    public: { webPush: publicWebPush, fetch: o.publicFetch ?? fetch },
   };
 }

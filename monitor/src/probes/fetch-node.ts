@@ -21,7 +21,8 @@ type LookupCallback = (
   family?: number,
 ) => void;
 
-function guardedLookup(allowPrivate: boolean, isBlocked: (address: string) => boolean) {
+/** A `lookup` for node:http that refuses names resolving to a blocked address (unless `allowPrivate`). */
+export function guardedLookup(allowPrivate: boolean, isBlocked: (address: string) => boolean) {
   return (hostname: string, options: { all?: boolean; family?: number }, callback: LookupCallback) => {
     dnsLookup(hostname, { family: options.family ?? 0, all: true }, (err, addresses) => {
       if (err) return callback(err, []);

@@ -23,7 +23,8 @@ export function dispatchPublicNotifications(
   return dispatchAnnouncements(
     {
       db: deps.db,
-      webPush: deps.alerts?.webPush ?? null,
+      webPush: deps.alerts?.public.webPush ?? null,
+      fetch: deps.alerts?.public.fetch ?? fetch,
       email: deps.alerts?.email ?? null,
       links: box ? (id) => subscriberLinks(box, publicUrl, id) : null,
       openSecret: box ? (c, id) => box.open(c, statusWebhookSecretContext(id)) : null,
