@@ -12,6 +12,7 @@ import { devicesRoutes } from './routes/devices.ts';
 import { mountDocs } from './routes/docs.ts';
 import { enrollmentRoutes } from './routes/enrollment.ts';
 import { heartbeatRoutes } from './routes/heartbeats.ts';
+import { inboundRoutes } from './routes/inbound.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { outboxRoutes } from './routes/outbox.ts';
@@ -103,6 +104,7 @@ export function createApp(deps: Deps) {
   app.route('/', devicesRoutes);
   app.route('/', heartbeatRoutes);
   app.route('/', receiptRoutes);
+  app.route('/', inboundRoutes);
   app.route('/', apiKeyRoutes);
   app.route('/', messageRoutes);
   app.route('/', reliabilityRoutes);

@@ -63,11 +63,14 @@ export function listMessageEvents(db: Db, workspaceId: string, messageId: string
     .orderBy(messageEvents.id);
 }
 
+const isCustomerMessage = sql`${messages.purpose} = 'customer'`;
+
+/** A customer's message (SMS canaries are the probes' own: customers never see them here). */
 export async function findMessage(db: Db, workspaceId: string, id: string) {
   const [row] = await db
     .select()
     .from(messages)
-    .where(and(eq(messages.workspaceId, workspaceId), eq(messages.id, id)));
+    .where(and(eq(messages.workspaceId, workspaceId), eq(messages.id, id), isCustomerMessage));
   return row;
 }
 
@@ -82,8 +85,9 @@ export interface MessageFilter {
   limit: number;
 }
 
+/** A workspace's customer messages (never SMS canaries), newest first. */
 export function listMessages(db: Db, workspaceId: string, f: MessageFilter) {
-  const where: SQL[] = [eq(messages.workspaceId, workspaceId)];
+  const where: SQL[] = [eq(messages.workspaceId, workspaceId), isCustomerMessage];
   if (f.status) where.push(eq(messages.status, f.status));
   if (f.deviceId) where.push(eq(messages.deviceId, f.deviceId));
   if (f.recipient) where.push(eq(messages.recipient, f.recipient));
@@ -117,6 +121,8 @@ export function unroutedQueuedMessages(
       preferredDeviceId: messages.preferredDeviceId,
       deviceGroup: messages.deviceGroup,
       avoidDeviceId: messages.avoidDeviceId,
+      purpose: messages.purpose,
+      pinnedSimSlot: messages.pinnedSimSlot,
     })
     .from(messages)
     .where(

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { type Probe, type ProbeResult, platformRollups, probeResults, probes } from '../schema/index.ts';
+import { deleteCanariesOfProbeQueries } from './canaries.ts';
 
 export type NewProbe = typeof probes.$inferInsert;
 export type ProbePatch = Partial<
@@ -71,12 +72,13 @@ export async function updateProbe(
   return row;
 }
 
-/** Deletes a probe and its results; false when there is no such probe in this workspace. */
+/** Deletes a probe, its results and its canaries; false when there is no such probe in this workspace. */
 export async function deleteProbe(db: Db, workspaceId: string, id: string): Promise<boolean> {
   const found = await findProbe(db, workspaceId, id);
   if (!found) return false;
   await db.batch([
     db.delete(probeResults).where(eq(probeResults.probeId, id)),
+    ...deleteCanariesOfProbeQueries(db, id),
     db.delete(probes).where(and(eq(probes.workspaceId, workspaceId), eq(probes.id, id))),
   ]);
   return true;

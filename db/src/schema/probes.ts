@@ -2,7 +2,7 @@ import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqli
 import { componentStatuses } from './components.ts';
 import { workspaces } from './workspaces.ts';
 
-export const probeKinds = ['http', 'statuspage', 'feed', 'whatsapp', 'self'] as const;
+export const probeKinds = ['http', 'statuspage', 'feed', 'whatsapp', 'self', 'sms_canary'] as const;
 export type ProbeKind = (typeof probeKinds)[number];
 export const probeStatuses = ['up', 'degraded', 'down', 'unknown'] as const;
 export type ProbeStatus = (typeof probeStatuses)[number];

@@ -4,6 +4,7 @@ export * from './components.ts';
 export * from './devices.ts';
 export * from './errors.ts';
 export * from './heartbeat.ts';
+export * from './inbound.ts';
 export * from './messages.ts';
 export * from './receipts.ts';
 export * from './reliability.ts';

@@ -5,7 +5,7 @@ export const MAX_TEXT_LENGTH = 1_600;
 export const MAX_BATCH = 1_000;
 export const DEFAULT_TTL_S = 86_400;
 
-const e164 = z
+export const e164 = z
   .string()
   .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number: + then 7 to 15 digits, no spaces')
   .meta({ example: '+447700900123' });

@@ -1,6 +1,7 @@
 import { probeKinds, probeStatuses } from '@lifeline/db/schema';
 import { z } from 'zod';
 import { COMPONENT_STATUSES } from '../domain/component-status.ts';
+import { e164 } from './messages.ts';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -75,12 +76,28 @@ export const whatsappConfigSchema = z.strictObject({
 
 export const selfConfigSchema = z.strictObject({});
 
+const deviceId = z.string().min(1).max(64);
+
+export const smsCanaryConfigSchema = z.strictObject({
+  fromDeviceId: deviceId.meta({
+    description: 'The phone that sends the canary (a device of this workspace).',
+  }),
+  fromSimSlot: z.number().int().min(0).max(7).optional().meta({
+    description: "The sending phone's SIM slot to test (0-based); default: the router's choice.",
+  }),
+  toDeviceId: deviceId.meta({
+    description: 'The phone that receives it and reports it (may be the sending phone itself).',
+  }),
+  toNumber: e164.meta({ description: "The receiving phone's number (E.164)." }),
+});
+
 export const probeConfigSchemas = {
   http: httpConfigSchema,
   statuspage: statuspageConfigSchema,
   feed: feedConfigSchema,
   whatsapp: whatsappConfigSchema,
   self: selfConfigSchema,
+  sms_canary: smsCanaryConfigSchema,
 } as const;
 
 const common = {
@@ -111,6 +128,24 @@ const common = {
   enabled: z.boolean().optional(),
 };
 
+/** A canary waits for an SMS, not an HTTP answer: longer intervals and timeouts, and no retries. */
+const canaryTiming = {
+  intervalMs: z
+    .number()
+    .int()
+    .min(MINUTE)
+    .max(24 * 60 * MINUTE)
+    .optional()
+    .meta({ description: 'How often a canary is sent (default 15 min; each one is a real SMS).' }),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(10 * SECOND)
+    .max(60 * MINUTE)
+    .optional()
+    .meta({ description: 'How long a canary has to be received (default 5 min, at most the interval).' }),
+};
+
 const accessToken = z
   .string()
   .min(10)
@@ -124,12 +159,27 @@ export const newProbeSchema = z
     z.strictObject({ kind: z.literal('feed'), config: feedConfigSchema, ...common }),
     z.strictObject({ kind: z.literal('whatsapp'), config: whatsappConfigSchema, accessToken, ...common }),
     z.strictObject({ kind: z.literal('self'), config: selfConfigSchema.default({}), ...common }),
+    z.strictObject({
+      kind: z.literal('sms_canary'),
+      config: smsCanaryConfigSchema,
+      name: common.name,
+      componentId: common.componentId,
+      enabled: common.enabled,
+      ...canaryTiming,
+    }),
   ])
   .meta({ id: 'NewProbe' });
 
 export const probePatchSchema = z
   .strictObject({
     ...common,
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(60 * MINUTE)
+      .optional()
+      .meta({ description: "Hard timeout of one attempt (an SMS canary's: how long it has to arrive)." }),
     name: common.name.optional(),
     config: z.record(z.string(), z.unknown()).optional().meta({ description: "The kind's settings, whole." }),
     accessToken: accessToken.optional(),
@@ -178,6 +228,12 @@ export const probeResultSchema = z
     data: z.record(z.string(), z.unknown()).nullable(),
   })
   .meta({ id: 'ProbeResult' });
+
+/** Each kind's limits on its interval and timeout (checked again when a probe is changed). */
+export const probeTimingSchemas = {
+  fetch: z.object({ intervalMs: common.intervalMs, timeoutMs: common.timeoutMs }),
+  sms_canary: z.object(canaryTiming),
+};
 
 export const probeIdParam = z.object({ id: z.string().min(1).max(64) });
 

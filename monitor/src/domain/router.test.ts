@@ -177,3 +177,43 @@ describe('planRoutes', () => {
     expect(planRoutes([msg('+1')], full).routes).toEqual([]);
   });
 });
+
+describe('pinned messages (SMS canaries)', () => {
+  const twoSims = (id: string, extra: Partial<RoutingCandidate> = {}) =>
+    device(id, 1, {
+      sims: [
+        { slot: 0, usedMinute: 0, usedDay: 0 },
+        { slot: 1, usedMinute: 0, usedDay: 0 },
+      ],
+      ...extra,
+    });
+
+  it('go through their device only, and wait rather than fail over', () => {
+    const canary = msg('+447700900001', { preferredDeviceId: 'a', pinned: true });
+    expect(chooseRoute(canary, [device('a'), device('b')])?.deviceId).toBe('a');
+    expect(chooseRoute(canary, [device('b'), device('c')])).toBeNull();
+    const full = device('a', 1, { sims: [{ slot: 0, usedMinute: 30, usedDay: 0 }] });
+    expect(chooseRoute(canary, [full, device('b')])).toBeNull();
+    // Not pinned, the same preference fails over.
+    expect(chooseRoute({ ...canary, pinned: false }, [device('b')])?.deviceId).toBe('b');
+  });
+
+  it('go through their pinned SIM only', () => {
+    for (const r of recipients(50)) {
+      const canary = msg(r, { preferredDeviceId: 'a', pinned: true, pinnedSimSlot: 1 });
+      expect(chooseRoute(canary, [twoSims('a')])).toEqual({ deviceId: 'a', simSlot: 1 });
+    }
+    const busy = twoSims('a', {
+      sims: [
+        { slot: 0, usedMinute: 0, usedDay: 0 },
+        { slot: 1, usedMinute: 0, usedDay: 2000 },
+      ],
+    });
+    expect(
+      chooseRoute(msg('+447700900001', { preferredDeviceId: 'a', pinned: true, pinnedSimSlot: 1 }), [busy]),
+    ).toBeNull();
+    expect(
+      chooseRoute(msg('+447700900001', { preferredDeviceId: 'a', pinned: true, pinnedSimSlot: 3 }), [busy]),
+    ).toBeNull();
+  });
+});

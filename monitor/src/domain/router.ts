@@ -11,6 +11,8 @@
  * - weight 0: a standby device, used only when no weighted device can take the message.
  * A preferred device goes first, a device to avoid (its attempt failed) goes last. The first device with
  * a SIM that has room under its per-minute and per-day limits (counted in segments) takes the message.
+ * A pinned message (an SMS canary, which tests one phone) goes through its preferred device only, and
+ * through its pinned SIM when it has one, or waits.
  */
 
 export interface SimUsage {
@@ -35,6 +37,9 @@ export interface RoutableMessage {
   preferredDeviceId: string | null;
   group: string | null;
   avoidDeviceId: string | null;
+  /** Only `preferredDeviceId` may send it (and only through `pinnedSimSlot`, when set). */
+  pinned?: boolean;
+  pinnedSimSlot?: number | null;
 }
 
 export interface Route {
@@ -81,6 +86,7 @@ function scoreCandidates(message: RoutableMessage, candidates: readonly RoutingC
   const scored: Scored[] = [];
   for (const c of candidates) {
     if (message.group !== null && c.group !== message.group) continue;
+    if (message.pinned && c.deviceId !== message.preferredDeviceId) continue;
     let tier = 1;
     if (c.deviceId === message.preferredDeviceId) tier = 0;
     else if (c.deviceId === message.avoidDeviceId) tier = 3;
@@ -129,7 +135,8 @@ export function hasAnyRoom(candidates: readonly RoutingCandidate[]): boolean {
 
 /** The SIM of a device with room for the message (sticky per recipient), or undefined when none has. */
 export function chooseSim(message: RoutableMessage, c: RoutingCandidate): number | null | undefined {
-  const sims = [...c.sims].sort(
+  const pin = message.pinned ? (message.pinnedSimSlot ?? null) : null;
+  const sims = (pin === null ? [...c.sims] : c.sims.filter((s) => s.slot === pin)).sort(
     (a, b) =>
       rendezvousScore(message.recipient, `${c.deviceId}#${b.slot}`, 1) -
       rendezvousScore(message.recipient, `${c.deviceId}#${a.slot}`, 1),

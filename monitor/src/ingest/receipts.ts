@@ -26,7 +26,7 @@ import { webhookPayloadOf } from '../pipeline/view.ts';
  * Every move is a compare-and-set on the state read here, so a concurrent change (the lease lapsed and the
  * message was rerouted) makes the receipt stale, never moves the message backwards — and tells the agent
  * not to send. A failure that provably never left the phone goes back to the queue with backoff,
- * preferring another device.
+ * preferring another device; except an SMS canary's, which is what its probe reports.
  */
 export async function applyReceipts(
   db: Db,
@@ -87,6 +87,7 @@ export async function applyReceipts(
     let stepQueries: readonly unknown[];
     const retry =
       decision.next === 'failed' &&
+      m.purpose !== 'canary' &&
       (m.status === 'leased' || m.status === 'submitted') &&
       isRetryableFailure(receipt.errorCode) &&
       m.retries < MAX_RETRIES &&

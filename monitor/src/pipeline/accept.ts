@@ -118,11 +118,12 @@ async function checkPreferredDevices(db: Db, workspaceId: string, items: NewMess
   });
 }
 
-function newMessageRow(
+/** A new queued message (the API's, or with `purpose` and `pinnedSimSlot` changed, an SMS canary). */
+export function newMessageRow(
   workspaceId: string,
-  item: NewMessage,
+  item: Pick<NewMessage, 'to' | 'text' | 'ttlS' | 'deviceId' | 'group' | 'metadata'>,
   key: string | null,
-  hash: string,
+  hash: string | null,
   now: number,
 ): Message {
   const { encoding, segments } = smsSegments(item.text);

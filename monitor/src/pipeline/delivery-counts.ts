@@ -33,13 +33,15 @@ export function outcomeOf(state: MessageState, deliveryReports: boolean): Delive
  * Counts a message's outcome in the delivery rollups of its workspace, device, SIM and carrier, at every
  * granularity, in the bucket of `at` — guarded on the transition to `to` having won in the same batch.
  * When a late delivery report settles a `delivery_unknown` message, the count moves from unknown to the
- * outcome in the bucket where the message was first counted.
+ * outcome in the bucket where the message was first counted. SMS canaries are not counted: they are the
+ * probes' own test messages, judged on the canary probe's results, not customers' deliveries.
  */
 export function deliveryCountQueries(
   db: Db,
   m: Message,
   input: { from: MessageState; to: MessageState; attempt: number; at: number },
 ) {
+  if (m.purpose === 'canary') return [];
   const reports = m.deliveryReports ?? true;
   const outcome = outcomeOf(input.to, reports);
   if (!outcome) return [];

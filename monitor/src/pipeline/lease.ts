@@ -81,6 +81,8 @@ export async function routeQueued(
         preferredDeviceId: m.preferredDeviceId,
         group: m.deviceGroup,
         avoidDeviceId: m.avoidDeviceId,
+        pinned: m.purpose === 'canary',
+        pinnedSimSlot: m.pinnedSimSlot,
       })),
       candidates,
     );

@@ -38,8 +38,12 @@ export function toMessageView(m: Message, events?: MessageEvent[]): MessageView 
   };
 }
 
-/** What a customer's webhook receives about a message: its state after the change, without the text. */
-export function webhookPayloadOf(m: Message): Record<string, unknown> {
+/**
+ * What a customer's webhook receives about a message: its state after the change, without the text.
+ * Nothing for an SMS canary (a probe's test message): customers' webhooks never hear of it.
+ */
+export function webhookPayloadOf(m: Message): Record<string, unknown> | undefined {
+  if (m.purpose === 'canary') return undefined;
   const { text: _text, ...rest } = toMessageView(m);
   return rest;
 }

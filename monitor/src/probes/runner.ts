@@ -7,8 +7,11 @@ import type { ProbeKind } from '@lifeline/db/schema';
 import { type KindContext, PROBE_KINDS } from './kinds/index.ts';
 import type { Fetcher, FetchOutcome, ProbeVerdict } from './types.ts';
 
+/** The kinds that fetch something (an SMS canary runs on its own: `canary.ts`). */
+export type FetchProbeKind = Exclude<ProbeKind, 'sms_canary'>;
+
 export interface ProbeSpec {
-  kind: ProbeKind;
+  kind: FetchProbeKind;
   config: Record<string, unknown>;
   timeoutMs: number;
   retries: number;

@@ -14,10 +14,12 @@ import {
 import type { Probe } from '@lifeline/db/schema';
 import { bucketStartOf, GRANULARITIES } from '../domain/buckets.ts';
 import type { Logger } from '../logger.ts';
+import type { WorkNotifier } from '../pipeline/notifier.ts';
 import type { SecretBox } from '../secret-box.ts';
+import { runCanary } from './canary.ts';
 import { webFetcher } from './fetch-web.ts';
 import { ingestErrorsFor, MAX_5XX_SHARE, tooManyErrors } from './ingest-errors.ts';
-import { type ProbeRun, runProbe } from './runner.ts';
+import { type FetchProbeKind, type ProbeRun, runProbe } from './runner.ts';
 import type { Fetcher, ProbeStatus } from './types.ts';
 
 export interface ProbeSchedulerDeps {
@@ -25,6 +27,8 @@ export interface ProbeSchedulerDeps {
   secretBox?: SecretBox | null;
   publicUrl?: string;
   logger?: Logger;
+  /** Wakes the sending phone's long poll when an SMS canary is queued. */
+  notifier?: WorkNotifier;
 }
 
 export interface ProbeSchedulerOptions {
@@ -111,38 +115,10 @@ export class ProbeScheduler {
   }
 
   async #run(probe: Probe, now: number): Promise<ProbeRun> {
-    const { db, secretBox } = this.#deps;
-    // A secret that does not open (no SECRETS_KEY, or another key) makes the run unknown, not a crash.
-    const secret =
-      probe.secretCiphertext === null
-        ? null
-        : ((await secretBox?.open(probe.secretCiphertext, probeSecretContext(probe.id)).catch(() => null)) ??
-          false);
-    let run: ProbeRun =
-      secret === false
-        ? {
-            status: 'unknown',
-            latencyMs: null,
-            detail: 'the stored access token cannot be opened (is SECRETS_KEY the one it was sealed with?)',
-            attempts: 0,
-          }
-        : await runProbe(
-            {
-              kind: probe.kind,
-              config: probe.config,
-              timeoutMs: probe.timeoutMs,
-              retries: probe.retries,
-              // A self-probe's target is this deployment's own PUBLIC_URL, often on a private address.
-              allowPrivate: probe.allowPrivate || probe.kind === 'self',
-            },
-            {
-              fetcher: this.#opts.fetcher ?? webFetcher,
-              now,
-              secret,
-              publicUrl: this.#deps.publicUrl ?? '',
-              retryDelayMs: this.#opts.retryDelayMs,
-            },
-          );
+    const { db } = this.#deps;
+    // An SMS canary judges its last test message and queues the next: no request, no retries.
+    const canary = probe.kind === 'sms_canary' ? await runCanary(db, probe, now) : null;
+    let run: ProbeRun = canary ? canary.run : await this.#fetchRun(probe, now);
     // Layer 1: a self-probe minute is good only if the ingest API's 5xx share stayed under 1 % too.
     const ingest =
       probe.kind === 'self' && run.status !== 'unknown' ? ingestErrorsFor(db).takeLastMinute(now) : null;
@@ -167,6 +143,7 @@ export class ProbeScheduler {
     };
     const queries = [
       ...recordProbeOutcomeQueries(db, outcome),
+      ...(canary?.queries ?? []),
       // Self-probes feed Layer 1 (platform uptime); an unknown run (no URL) is not a platform minute.
       ...(ingest
         ? [
@@ -181,7 +158,43 @@ export class ProbeScheduler {
     ];
     const [first, ...rest] = queries;
     await db.batch([first!, ...rest]);
+    if (canary?.queued) this.#deps.notifier?.notify(probe.workspaceId);
     return run;
+  }
+
+  /** A probe that fetches: its secret opened, its attempts run with retries under the hard timeout. */
+  async #fetchRun(probe: Probe, now: number): Promise<ProbeRun> {
+    const { secretBox } = this.#deps;
+    // A secret that does not open (no SECRETS_KEY, or another key) makes the run unknown, not a crash.
+    const secret =
+      probe.secretCiphertext === null
+        ? null
+        : ((await secretBox?.open(probe.secretCiphertext, probeSecretContext(probe.id)).catch(() => null)) ??
+          false);
+    if (secret === false)
+      return {
+        status: 'unknown',
+        latencyMs: null,
+        detail: 'the stored access token cannot be opened (is SECRETS_KEY the one it was sealed with?)',
+        attempts: 0,
+      };
+    return runProbe(
+      {
+        kind: probe.kind as FetchProbeKind,
+        config: probe.config,
+        timeoutMs: probe.timeoutMs,
+        retries: probe.retries,
+        // A self-probe's target is this deployment's own PUBLIC_URL, often on a private address.
+        allowPrivate: probe.allowPrivate || probe.kind === 'self',
+      },
+      {
+        fetcher: this.#opts.fetcher ?? webFetcher,
+        now,
+        secret,
+        publicUrl: this.#deps.publicUrl ?? '',
+        retryDelayMs: this.#opts.retryDelayMs,
+      },
+    );
   }
 }
 

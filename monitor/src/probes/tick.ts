@@ -9,11 +9,17 @@ export type { ProbeBatchReport };
  * background and its probes are not claimed again while they run. Never throws: a failed stage is logged.
  */
 export async function runDueProbes(
-  deps: Pick<Deps, 'db'> & Partial<Pick<Deps, 'secretBox' | 'logger' | 'publicUrl' | 'probes'>>,
+  deps: Pick<Deps, 'db'> & Partial<Pick<Deps, 'secretBox' | 'logger' | 'publicUrl' | 'probes' | 'notifier'>>,
   now: number,
 ): Promise<ProbeBatchReport | null> {
   const scheduler = probeSchedulerFor(
-    { db: deps.db, secretBox: deps.secretBox, publicUrl: deps.publicUrl, logger: deps.logger },
+    {
+      db: deps.db,
+      secretBox: deps.secretBox,
+      publicUrl: deps.publicUrl,
+      logger: deps.logger,
+      notifier: deps.notifier,
+    },
     { fetcher: deps.probes?.fetcher },
   );
   const batch = scheduler.runDue(now).catch((err: unknown) => {

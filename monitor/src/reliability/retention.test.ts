@@ -1,4 +1,4 @@
-import { heartbeats, uptimeRollups } from '@lifeline/db/schema';
+import { heartbeats, messageEvents, messages, smsCanaries, uptimeRollups } from '@lifeline/db/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/helpers.ts';
 import { alignToRetention, DEFAULT_RETENTION, pruneExpired } from './retention.ts';
@@ -71,5 +71,64 @@ describe('pruneExpired', () => {
       (r) => `${r.granularity}:${(now - r.bucketStart) / DAY}`,
     );
     expect(left.sort()).toEqual(['day:399', 'hour:34', 'minute:7']);
+  });
+
+  it('drops SMS canaries after 7 days with their messages and events, and never a customer message', async () => {
+    const now = s.clock.now();
+    const db = s.deps.db;
+    const message = (id: string, purpose: 'customer' | 'canary', createdAt: number) => ({
+      id,
+      workspaceId: s.creds.workspaceId,
+      recipient: '+447700900123',
+      body: 'x',
+      encoding: 'gsm7' as const,
+      segments: 1,
+      status: 'delivered' as const,
+      stateRank: 4,
+      createdAt,
+      updatedAt: createdAt,
+      expiresAt: createdAt,
+      purpose,
+    });
+    const canary = (id: string, messageId: string, createdAt: number) => ({
+      id,
+      probeId: 'prb_1',
+      workspaceId: s.creds.workspaceId,
+      messageId,
+      nonce: id.toUpperCase(),
+      fromDeviceId: 'dev_a',
+      toDeviceId: 'dev_b',
+      toNumber: '+447700900123',
+      createdAt,
+    });
+    await db
+      .insert(messages)
+      .values([
+        message('msg_old_canary', 'canary', now - 8 * DAY),
+        message('msg_new_canary', 'canary', now - 6 * DAY),
+        message('msg_old_customer', 'customer', now - 8 * DAY),
+      ]);
+    await db.insert(messageEvents).values(
+      ['msg_old_canary', 'msg_new_canary', 'msg_old_customer'].map((messageId) => ({
+        messageId,
+        workspaceId: s.creds.workspaceId,
+        attempt: 0,
+        status: 'queued' as const,
+        at: now - 8 * DAY,
+        source: 'server' as const,
+        applied: true,
+      })),
+    );
+    await db
+      .insert(smsCanaries)
+      .values([
+        canary('cny_old', 'msg_old_canary', now - 8 * DAY),
+        canary('cny_new', 'msg_new_canary', now - 6 * DAY),
+      ]);
+    await pruneExpired(db, now);
+    expect((await db.select().from(smsCanaries)).map((c) => c.id)).toEqual(['cny_new']);
+    const left = (await db.select().from(messages)).map((m) => m.id).sort();
+    expect(left).toEqual(['msg_new_canary', 'msg_old_customer']);
+    expect((await db.select().from(messageEvents)).map((e) => e.messageId).sort()).toEqual(left);
   });
 });

@@ -1,4 +1,10 @@
-import { type Db, pruneHeartbeatsQuery, pruneProbeResultsQuery, pruneRollupsQueries } from '@lifeline/db';
+import {
+  type Db,
+  pruneHeartbeatsQuery,
+  pruneProbeResultsQuery,
+  pruneRollupsQueries,
+  pruneSmsCanariesQueries,
+} from '@lifeline/db';
 import type { Granularity } from '@lifeline/db/schema';
 import { GRANULARITY_MS } from '../domain/buckets.ts';
 
@@ -54,6 +60,8 @@ export async function pruneExpired(db: Db, now: number, policy: RetentionPolicy 
   const [first, ...rest] = [
     pruneHeartbeatsQuery(db, now - policy.rawDays * DAY, 5_000),
     pruneProbeResultsQuery(db, now - policy.rawDays * DAY, 5_000),
+    // SMS canaries (and their messages, which no customer sees) live as long as the probe results.
+    ...pruneSmsCanariesQueries(db, now - policy.rawDays * DAY, 1_000),
     ...pruneRollupsQueries(db, {
       minute: now - keep.minute,
       hour: now - keep.hour,

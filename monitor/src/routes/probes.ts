@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   countProbes,
   deleteProbe,
+  findDevicesByIds,
   findProbe,
   insertProbe,
   listComponents,
@@ -21,6 +22,7 @@ import {
   probeResultSchema,
   probeResultsQuery,
   probeSchema,
+  probeTimingSchemas,
 } from '../contract/probes.ts';
 import type { Deps } from '../deps.ts';
 import { requireAdmin } from '../http/auth.ts';
@@ -28,12 +30,15 @@ import type { AppEnv } from '../http/env.ts';
 import { ApiError, validationError } from '../http/errors.ts';
 import { errorResponses, jsonBody, jsonContent } from '../http/openapi.ts';
 import { checkTarget } from '../probes/fetch-common.ts';
+import type { SmsCanaryConfig } from '../probes/kinds/sms-canary.ts';
 import { probeSecretContext } from '../probes/scheduler.ts';
 
 const tags = ['Probes'];
 const security = [{ apiKey: [] }];
 export const MAX_PROBES_PER_WORKSPACE = 2_000;
 const DEFAULTS = { intervalMs: 60_000, timeoutMs: 10_000, retries: 1 };
+/** An SMS canary is a real SMS every interval: one every 15 minutes, 5 minutes to arrive. */
+const CANARY_DEFAULTS = { intervalMs: 15 * 60_000, timeoutMs: 5 * 60_000, retries: 0 };
 
 export function toProbeView(p: Probe) {
   return {
@@ -101,6 +106,21 @@ function checkReachable(config: Record<string, unknown>, allowPrivate: boolean) 
   }
 }
 
+/** Both phones of a canary must be enrolled in this workspace (not revoked). */
+async function checkCanaryDevices(deps: Deps, workspaceId: string, config: SmsCanaryConfig) {
+  const found = await findDevicesByIds(deps.db, [config.fromDeviceId, config.toDeviceId]);
+  for (const field of ['fromDeviceId', 'toDeviceId'] as const) {
+    const d = found.find((x) => x.id === config[field] && x.workspaceId === workspaceId);
+    if (!d || d.status === 'revoked')
+      throw new ApiError(
+        400,
+        'device_not_found',
+        `No enrolled device '${config[field]}' in this workspace.`,
+        `config.${field}`,
+      );
+  }
+}
+
 async function checkComponent(deps: Deps, workspaceId: string, componentId: string | null | undefined) {
   if (!componentId) return;
   const list = await listComponents(deps.db, workspaceId);
@@ -108,7 +128,12 @@ async function checkComponent(deps: Deps, workspaceId: string, componentId: stri
     throw new ApiError(400, 'unknown_component', 'No such component in this workspace.', 'componentId');
 }
 
-function checkTiming(p: { intervalMs: number; timeoutMs: number }) {
+function checkTiming(kind: ProbeKind, p: { intervalMs: number; timeoutMs: number }) {
+  const limits = probeTimingSchemas[kind === 'sms_canary' ? 'sms_canary' : 'fetch'].safeParse(p);
+  if (!limits.success) {
+    const err = validationError(limits.error, 'body');
+    throw new ApiError(400, err.code, err.message, err.field);
+  }
   if (p.timeoutMs > p.intervalMs)
     throw new ApiError(400, 'invalid_field', "Invalid 'timeoutMs': must not exceed intervalMs.", 'timeoutMs');
 }
@@ -163,7 +188,8 @@ export const probeRoutes = new OpenAPIHono<AppEnv>()
       tags,
       security,
       middleware: [requireAdmin] as const,
-      summary: 'Add a probe: HTTP check, Statuspage v2 feed, RSS/Atom feed, WhatsApp health or self-probe',
+      summary:
+        'Add a probe: HTTP check, Statuspage v2 feed, RSS/Atom feed, WhatsApp health, self-probe or SMS canary',
       request: { body: jsonBody(newProbeSchema) },
       responses: {
         201: jsonContent(probeSchema, 'The probe (it runs on the next tick)'),
@@ -175,12 +201,14 @@ export const probeRoutes = new OpenAPIHono<AppEnv>()
       const deps = c.var.deps;
       const { workspaceId } = c.var.admin;
       const body = c.req.valid('json');
-      const intervalMs = body.intervalMs ?? DEFAULTS.intervalMs;
-      const timeoutMs = body.timeoutMs ?? Math.min(DEFAULTS.timeoutMs, intervalMs);
-      checkTiming({ intervalMs, timeoutMs });
-      const allowPrivate = body.allowPrivate ?? false;
+      const defaults = body.kind === 'sms_canary' ? CANARY_DEFAULTS : DEFAULTS;
+      const intervalMs = body.intervalMs ?? defaults.intervalMs;
+      const timeoutMs = body.timeoutMs ?? Math.min(defaults.timeoutMs, intervalMs);
+      checkTiming(body.kind, { intervalMs, timeoutMs });
+      const allowPrivate = ('allowPrivate' in body && body.allowPrivate) || false;
       const config = body.config as Record<string, unknown>;
-      if (body.kind !== 'self') checkReachable(config, allowPrivate);
+      if (body.kind === 'sms_canary') await checkCanaryDevices(deps, workspaceId, body.config);
+      else if (body.kind !== 'self') checkReachable(config, allowPrivate);
       await checkComponent(deps, workspaceId, body.componentId);
       // A self-probe feeds the workspace's Platform component unless told otherwise.
       const componentId =
@@ -209,7 +237,7 @@ export const probeRoutes = new OpenAPIHono<AppEnv>()
         secretCiphertext,
         intervalMs,
         timeoutMs,
-        retries: body.retries ?? DEFAULTS.retries,
+        retries: ('retries' in body ? body.retries : undefined) ?? defaults.retries,
         allowPrivate,
         enabled: body.enabled ?? true,
         nextRunAt: now,
@@ -259,12 +287,19 @@ export const probeRoutes = new OpenAPIHono<AppEnv>()
       const body = c.req.valid('json');
       if (body.accessToken !== undefined && current.kind !== 'whatsapp')
         throw new ApiError(400, 'unknown_field', 'Only WhatsApp probes take an access token.', 'accessToken');
+      if (current.kind === 'sms_canary')
+        for (const field of ['retries', 'allowPrivate'] as const)
+          if (body[field] !== undefined)
+            throw new ApiError(400, 'unknown_field', `An SMS canary takes no '${field}'.`, field);
       const config = body.config !== undefined ? checkConfig(current.kind, body.config) : current.config;
       const allowPrivate = body.allowPrivate ?? current.allowPrivate;
-      if (current.kind !== 'self') checkReachable(config, allowPrivate);
+      if (current.kind === 'sms_canary') {
+        if (body.config !== undefined)
+          await checkCanaryDevices(deps, workspaceId, config as unknown as SmsCanaryConfig);
+      } else if (current.kind !== 'self') checkReachable(config, allowPrivate);
       const intervalMs = body.intervalMs ?? current.intervalMs;
       const timeoutMs = body.timeoutMs ?? current.timeoutMs;
-      checkTiming({ intervalMs, timeoutMs });
+      checkTiming(current.kind, { intervalMs, timeoutMs });
       if (body.componentId !== undefined) await checkComponent(deps, workspaceId, body.componentId);
       const now = deps.clock.now();
       const patch: ProbePatch = {

@@ -1,4 +1,4 @@
-import type { ProbeKind } from '@lifeline/db/schema';
+import type { FetchProbeKind } from '../runner.ts';
 import type { FetchOutcome, FetchRequest, ProbeVerdict } from '../types.ts';
 import { evaluateFeed, type FeedConfig, feedRequests } from './feed.ts';
 import { evaluateHttp, type HttpConfig, httpRequests } from './http.ts';
@@ -20,7 +20,7 @@ export interface ProbeKindSpec {
 
 const noOutcome: FetchOutcome = { ok: false, kind: 'network', message: 'no request made', latencyMs: null };
 
-export const PROBE_KINDS: Record<ProbeKind, ProbeKindSpec> = {
+export const PROBE_KINDS: Record<FetchProbeKind, ProbeKindSpec> = {
   http: {
     requests: (c) => httpRequests(c as unknown as HttpConfig),
     evaluate: (c, o, now) => evaluateHttp(c as unknown as HttpConfig, o[0] ?? noOutcome, now),
