@@ -358,6 +358,36 @@ describe('public subscriptions', () => {
   });
 });
 
+describe('a status page is not a mail cannon', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(() => s?.close());
+
+  it('queues at most 500 confirmation emails per workspace per hour, then answers 429', async () => {
+    await s.createWorkspace('busy');
+    const subscribe = (i: number) =>
+      s.request('POST', '/s/busy/api/subscriptions', {
+        body: { channel: 'email', email: `stranger${i}@example.com` },
+      });
+    for (let i = 0; i < 500; i += 50) {
+      const answers = await Promise.all(Array.from({ length: 50 }, (_, j) => subscribe(i + j)));
+      expect(answers.map((a) => a.status)).toEqual(Array(50).fill(202));
+    }
+    const over = await subscribe(500);
+    expect(over.status).toBe(429);
+    expect(over.json.error.code).toBe('too_many_requests');
+    // Other pages are not affected, and an hour later it accepts again.
+    expect(
+      (await s.request('POST', '/api/subscriptions', { body: { channel: 'email', email: 'x@example.com' } }))
+        .status,
+    ).toBe(202);
+    s.clock.advance(3_600_001);
+    expect((await subscribe(501)).status).toBe(202);
+  });
+});
+
 describe('public subscription targets (SSRF guard, as in production)', () => {
   let s: TestServer;
   beforeAll(async () => {

@@ -387,12 +387,12 @@ export interface AdminModel {
 /** What the Node server hands Astro with every request (`Astro.locals.site`). */
 /** Visitors subscribing from the page: the same rules as `POST /api/subscriptions`. */
 export interface PublicSubscriptionsModel {
-  /** `pending`: stored, a confirmation email queued (or already sent); `invalid`: not an address. */
+  /** `pending`: stored, a confirmation email queued (or already sent); `invalid`: not an address; `busy`: too many new subscriptions this hour. */
   subscribeEmail(
     workspaceId: string,
     email: string,
     now: number,
-  ): Promise<'pending' | 'invalid' | 'unavailable'>;
+  ): Promise<'pending' | 'invalid' | 'unavailable' | 'busy'>;
   /** The VAPID public key visitors' browsers subscribe with; null where web push is unavailable. */
   pushPublicKey(): string | null;
 }

@@ -366,3 +366,16 @@ export async function publicDeliverySummary(db: Db, workspaceId: string, since: 
   }
   return [...by.values()];
 }
+
+/** Confirmation emails queued for a workspace since `since` (to cap how fast strangers can make it send). */
+export function countConfirmationsSince(db: Db, workspaceId: string, since: number) {
+  return db.$count(
+    notifications,
+    and(
+      eq(notifications.workspaceId, workspaceId),
+      sql`${notifications.createdAt} >= ${since}`,
+      eq(notifications.audience, 'public'),
+      eq(notifications.kind, 'confirm'),
+    ),
+  );
+}

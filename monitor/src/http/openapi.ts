@@ -10,6 +10,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   410: 'Gone (for example an expired or used enrolment code)',
   413: 'Body too large',
   415: 'Body is not JSON',
+  429: 'Too many requests: try again later',
 };
 
 export function jsonContent<T extends ZodType>(schema: T, description: string) {

@@ -102,7 +102,7 @@ for (const prefix of ['', '/s/{slug}']) {
         responses: {
           201: jsonContent(publicSubscribeAnswerSchema, 'Subscribed (web push, webhook)'),
           202: jsonContent(publicSubscribeAnswerSchema, 'Pending confirmation (email)'),
-          ...errorResponses(400, 404, 409, 413, 415),
+          ...errorResponses(400, 404, 409, 413, 415, 429),
         },
       }),
       async (c) => {

@@ -17,6 +17,7 @@ export function publicSubscriptionsModel(
         return 'pending';
       } catch (err) {
         if (err instanceof ApiError && err.status === 503) return 'unavailable';
+        if (err instanceof ApiError && err.status === 429) return 'busy';
         throw err;
       }
     },

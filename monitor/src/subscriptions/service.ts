@@ -12,6 +12,7 @@ import {
   addEmailSubscriber,
   addEndpointSubscriber,
   confirmStatusSubscriber,
+  countConfirmationsSince,
   countStatusSubscribers,
   findStatusSubscriber,
   findStatusSubscriberByEndpoint,
@@ -28,6 +29,12 @@ import { generateWebhookSecret } from '../webhooks/signing.ts';
 
 /** At most this many live (pending or confirmed) subscribers per workspace. */
 export const MAX_STATUS_SUBSCRIBERS = 100_000;
+/**
+ * At most this many confirmation emails per workspace per hour: anyone can type addresses into the form,
+ * and each address already gets at most one email per 10 minutes; this caps the total, so a status page
+ * cannot be used to send mail to a list of strangers.
+ */
+export const MAX_CONFIRMATIONS_PER_HOUR = 500;
 /** Where a public webhook subscription's sealed secret is bound. */
 export const statusWebhookSecretContext = (subscriberId: string) => `status_subscriber:${subscriberId}`;
 
@@ -124,6 +131,12 @@ export async function subscribe(
     throw new ApiError(409, 'too_many_subscriptions', 'This status page has too many subscribers.');
   switch (body.channel) {
     case 'email': {
+      if ((await countConfirmationsSince(db, workspaceId, now - 3_600_000)) >= MAX_CONFIRMATIONS_PER_HOUR)
+        throw new ApiError(
+          429,
+          'too_many_requests',
+          'Too many new email subscriptions right now: try again in an hour.',
+        );
       const { subscriber, confirmationQueued } = await addEmailSubscriber(db, {
         workspaceId,
         email: body.email,
