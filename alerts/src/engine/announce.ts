@@ -18,7 +18,6 @@ import {
   insertNotificationAttemptQuery,
   listComponents,
   newId,
-  settleNotificationsQuery,
   unsubscribeStatusSubscriber,
 } from '@lifeline/db';
 import type { Notification, StatusAnnouncement, StatusSubscriber, Workspace } from '@lifeline/db/schema';
@@ -35,7 +34,7 @@ import {
   type PageFacts,
   unsubscribeHeaders,
 } from '../domain/announcements.ts';
-import { settleAttemptQuery } from './settle.ts';
+import { settleAttemptQuery, settleUnsentQuery } from './settle.ts';
 
 export interface AnnounceDeps {
   db: Db;
@@ -110,26 +109,10 @@ export async function dispatchAnnouncements(deps: AnnounceDeps, now: number): Pr
             : !page || (n.kind === 'announce' && !announcement)
               ? 'what it announced no longer exists'
               : null;
-    if (moot) {
-      settle.push(
-        settleNotificationsQuery(db, owner, [n.id], {
-          status: 'dropped',
-          messageId: null,
-          statusCode: null,
-          error: moot,
-        }),
-      );
-      report.dropped++;
-    } else if (n.deadlineAt <= now) {
-      settle.push(
-        settleNotificationsQuery(db, owner, [n.id], {
-          status: 'dead',
-          messageId: null,
-          statusCode: n.lastStatusCode,
-          error: n.lastError ?? 'deadline passed',
-        }),
-      );
-      report.dead++;
+    const unsent = settleUnsentQuery(db, owner, n, moot, now);
+    if (unsent) {
+      settle.push(unsent.query);
+      report[unsent.settlement]++;
     } else live.push({ n, sub: sub!, page: page!, announcement });
   }
   await inBatches(live, deps.concurrency ?? 16, async ({ n, sub, page, announcement }) => {

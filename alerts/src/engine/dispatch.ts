@@ -28,7 +28,7 @@ import {
   planGroups,
   type QueuedNotification,
 } from '../domain/grouping.ts';
-import { settleAttemptQuery } from './settle.ts';
+import { settleAttemptQuery, settleUnsentQuery } from './settle.ts';
 
 export interface DispatchDeps {
   db: Db;
@@ -97,26 +97,10 @@ export async function dispatchNotifications(deps: DispatchDeps, now: number): Pr
           : n.kind !== 'resolve' && alert.state !== 'firing'
             ? 'alert resolved before this was sent'
             : null;
-    if (moot) {
-      settle.push(
-        settleNotificationsQuery(db, owner, [n.id], {
-          status: 'dropped',
-          messageId: null,
-          statusCode: null,
-          error: moot,
-        }),
-      );
-      report.dropped++;
-    } else if (n.deadlineAt <= now) {
-      settle.push(
-        settleNotificationsQuery(db, owner, [n.id], {
-          status: 'dead',
-          messageId: null,
-          statusCode: n.lastStatusCode,
-          error: n.lastError ?? 'deadline passed',
-        }),
-      );
-      report.dead++;
+    const unsent = settleUnsentQuery(db, owner, n, moot, now);
+    if (unsent) {
+      settle.push(unsent.query);
+      report[unsent.settlement]++;
     } else live.push(n);
   }
   const queued: QueuedNotification[] = live.map((n) => ({

@@ -53,3 +53,37 @@ export function settleAttemptQuery(
     settlement: 'dead',
   };
 }
+
+/**
+ * A claimed row settled without an attempt: `dropped` when it became moot (the reason given), `dead` when
+ * its deadline passed while it waited; null when it should still be sent.
+ */
+export function settleUnsentQuery(
+  db: Db,
+  owner: string,
+  n: Pick<Notification, 'id' | 'deadlineAt' | 'lastStatusCode' | 'lastError'>,
+  moot: string | null,
+  now: number,
+): { query: ReturnType<typeof settleNotificationsQuery>; settlement: 'dropped' | 'dead' } | null {
+  if (moot)
+    return {
+      query: settleNotificationsQuery(db, owner, [n.id], {
+        status: 'dropped',
+        messageId: null,
+        statusCode: null,
+        error: moot,
+      }),
+      settlement: 'dropped',
+    };
+  if (n.deadlineAt <= now)
+    return {
+      query: settleNotificationsQuery(db, owner, [n.id], {
+        status: 'dead',
+        messageId: null,
+        statusCode: n.lastStatusCode,
+        error: n.lastError ?? 'deadline passed',
+      }),
+      settlement: 'dead',
+    };
+  return null;
+}

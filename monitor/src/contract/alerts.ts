@@ -129,6 +129,20 @@ export const alertListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+/** A browser's PushSubscription, as `PushSubscription.toJSON()` gives it. */
+export const pushSubscriptionSchema = z.strictObject({
+  endpoint: z.url({ protocol: /^https?$/ }).max(2_048),
+  expirationTime: z.number().nullable().optional(),
+  keys: z.strictObject({
+    p256dh: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{80,100}={0,2}$/, 'must be the browser key (base64url P-256 point)'),
+    auth: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,24}={0,2}$/, 'must be the browser auth secret (base64url, 16 bytes)'),
+  }),
+});
+
 const filters = {
   severities: z
     .array(z.enum(alertSeverities))
@@ -155,18 +169,7 @@ export const newAlertSubscriptionSchema = z
     z.strictObject({ channel: z.literal('webhook'), url: webhookUrl, ...filters }),
     z.strictObject({
       channel: z.literal('web_push'),
-      subscription: z.strictObject({
-        endpoint: z.url({ protocol: /^https?$/ }).max(2_048),
-        expirationTime: z.number().nullable().optional(),
-        keys: z.strictObject({
-          p256dh: z
-            .string()
-            .regex(/^[A-Za-z0-9_-]{80,100}={0,2}$/, 'must be the browser key (base64url P-256 point)'),
-          auth: z
-            .string()
-            .regex(/^[A-Za-z0-9_-]{16,24}={0,2}$/, 'must be the browser auth secret (base64url, 16 bytes)'),
-        }),
-      }),
+      subscription: pushSubscriptionSchema,
       ...filters,
     }),
   ])

@@ -8,12 +8,9 @@ const markdown = z.string().trim().min(1, 'must not be empty').max(10_000).meta(
   description: 'Markdown; the status page renders it safely (no HTML passes through).',
 });
 
-const notifySubscribers = z
-  .boolean()
-  .default(true)
-  .meta({
-    description: 'Tell the status page’s subscribers (false: a quiet update, shown on the page only).',
-  });
+const notifySubscribers = z.boolean().default(true).meta({
+  description: 'Tell the status page’s subscribers (false: a quiet update, shown on the page only).',
+});
 
 export const newIncidentSchema = z
   .strictObject({

@@ -5,26 +5,14 @@
  */
 import { statusSubscriberChannels, statusSubscriberStatuses } from '@lifeline/db/schema';
 import { z } from 'zod';
+import { pushSubscriptionSchema } from './alerts.ts';
 import { webhookUrl } from './webhooks.ts';
-
-const pushSubscription = z.strictObject({
-  endpoint: z.url({ protocol: /^https?$/ }).max(2_048),
-  expirationTime: z.number().nullable().optional(),
-  keys: z.strictObject({
-    p256dh: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{80,100}={0,2}$/, 'must be the browser key (base64url P-256 point)'),
-    auth: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{16,24}={0,2}$/, 'must be the browser auth secret (base64url, 16 bytes)'),
-  }),
-});
 
 export const newStatusSubscriptionSchema = z
   .discriminatedUnion('channel', [
     z.strictObject({ channel: z.literal('email'), email: z.email().max(254) }),
     z.strictObject({ channel: z.literal('webhook'), url: webhookUrl }),
-    z.strictObject({ channel: z.literal('web_push'), subscription: pushSubscription }),
+    z.strictObject({ channel: z.literal('web_push'), subscription: pushSubscriptionSchema }),
   ])
   .meta({ id: 'NewStatusSubscription' });
 export type NewStatusSubscription = z.infer<typeof newStatusSubscriptionSchema>;

@@ -5,16 +5,10 @@
  * web_push alert subscription. Says plainly when the browser cannot do push or permission was refused.
  */
 
+import { keyBytes } from './push-key.ts';
+
 const SW_URL = '/sw.js';
 const SW_SCOPE = '/admin/';
-
-function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
-  const b64 = base64url.replace(/-/g, '+').replace(/_/g, '/');
-  const raw = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
-  const out = new Uint8Array(new ArrayBuffer(raw.length));
-  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
-  return out;
-}
 
 export function setupPush(): void {
   const form = document.getElementById('push');

@@ -5,13 +5,7 @@
  * tells the server, proving the subscription by its auth secret. Says plainly when push cannot work.
  */
 
-function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
-  const b64 = base64url.replace(/-/g, '+').replace(/_/g, '/');
-  const raw = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
-  const out = new Uint8Array(new ArrayBuffer(raw.length));
-  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
-  return out;
-}
+import { keyBytes } from './push-key.ts';
 
 export function setupVisitorPush(): void {
   const root = document.getElementById('visitor-push');
