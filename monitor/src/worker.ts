@@ -1,12 +1,16 @@
 /**
  * Lifeline on Cloudflare Workers: the same Hono app as on Node, with Cloudflare D1 (`env.DB`) or a remote
  * libSQL database (Turso: `DATABASE_URL` / `DATABASE_AUTH_TOKEN` secrets), and the tick on a Cron Trigger.
+ * The public status pages are rendered by the status site's edge build (the same Astro pages, built by
+ * `ensure-built.mjs --edge`, which wrangler.toml runs first); their assets are Workers static assets.
  * Nothing here (or below it) may import node-only modules; `wrangler deploy --dry-run` checks the bundle.
  */
 import { createClient } from '@libsql/client/web';
 import { createDb, type Database } from '@lifeline/db';
 import { createD1Db, type D1Binding } from '@lifeline/db/d1';
+import { render } from '@lifeline/status-site/edge';
 import type { ExecutionContext } from 'hono';
+import type { SiteLocals } from '../../status-site/src/read-model.ts';
 import { createApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import type { Deps } from './deps.ts';
@@ -16,6 +20,7 @@ import { createHeartbeatFlush } from './ingest/heartbeats.ts';
 import { jsonLogger } from './logger.ts';
 import { WorkNotifier } from './pipeline/notifier.ts';
 import { SecretBox } from './secret-box.ts';
+import { isAdminPath, isSitePath, siteContext } from './site/context.ts';
 import { tick } from './tick.ts';
 
 /** The bindings and variables wrangler.toml and `wrangler secret put` give the Worker. */
@@ -41,6 +46,7 @@ interface Isolate {
   deps: Deps;
   app: ReturnType<typeof createApp>;
   database: Database;
+  locals: SiteLocals;
 }
 
 // Built on the first event and kept for the isolate's life; a failed build is retried on the next event.
@@ -76,7 +82,7 @@ async function buildIsolate(env: Env): Promise<Isolate> {
     // and VAPID signing come from Node's crypto) runs on Node for now, so notifications wait in the outbox.
     alerts: null,
   };
-  return { deps, app: createApp(deps), database };
+  return { deps, app: createApp(deps), database, locals: { site: siteContext(deps) } };
 }
 
 async function openDatabase(env: Env): Promise<Database> {
@@ -96,8 +102,17 @@ function logLevel(value: string | undefined): 'info' | 'warn' | 'error' | 'silen
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const { app, deps } = await getIsolate(env);
-    if (!deps.publicUrl) deps.publicUrl = new URL(request.url).origin;
+    const { app, deps, locals } = await getIsolate(env);
+    const url = new URL(request.url);
+    if (!deps.publicUrl) deps.publicUrl = url.origin;
+    if (isAdminPath(url.pathname))
+      // Admin sign-in hashes passwords with Node's scrypt and delivers push from Node: the Node server's job.
+      return new Response('The admin pages are served by the Node server (npm start), not at the edge.\n', {
+        status: 404,
+        headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+      });
+    // A fresh locals object per request: the site's middleware stores per-request state on it.
+    if (isSitePath(url.pathname)) return render(request, { ...locals });
     return app.fetch(request, env, ctx);
   },
 

@@ -1,27 +1,21 @@
 /**
  * The Workers entry (src/worker.ts) in workerd, through `wrangler dev --local` with the repo's wrangler.toml:
  * a local D1 database migrated by `wrangler d1 migrations apply`, seeded by `npm run edge:bootstrap`'s
- * script, then enrolment, a heartbeat, the device list and the Cron Trigger over real HTTP.
+ * script, then enrolment, a heartbeat, the device list, the public status page (the site's edge build)
+ * and the Cron Trigger over real HTTP.
  * Everything lives in a temporary --persist-to folder; nothing reaches the internet.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { root, wrangler } from './wrangler.ts';
 
 const run = promisify(execFile);
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const wrangler = join(
-  dirname(createRequire(import.meta.url).resolve('wrangler/package.json')),
-  'bin',
-  'wrangler.js',
-);
 const bootstrapScript = join(root, 'monitor/src/edge-bootstrap.ts');
 
 let dir = '';
@@ -246,6 +240,31 @@ describe('the Worker in workerd (wrangler dev, local D1)', () => {
     expect(rss.status, rss.text).toBe(200);
     expect(rss.text).toContain('<rss version="2.0"');
     expect((await http('GET', '/badge/status.svg')).text).toContain('<svg');
+
+    // The public page itself: the status site's edge build (wrangler.toml's [build] made it) rendered in
+    // workerd from the same read model, with the Node server's headers; its assets are static assets.
+    const page = await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(15_000) });
+    const html = await page.text();
+    expect(page.status, html).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('cache-control')).toContain('stale-while-revalidate');
+    expect(html).toContain(summary.json.page.name);
+    // The same components as the JSON twin, by name (the phone's carrier among them).
+    const names = summary.json.components.filter((c: { group: boolean }) => !c.group);
+    expect(names.map((c: { name: string }) => c.name)).toContain('Vodafone');
+    for (const c of names) expect(html).toContain(`<h3>${c.name}</h3>`);
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)(?![^>]*application\/json)[^>]*>/);
+    const css = /<link[^>]+href="(\/_astro\/[^"]+\.css)"/.exec(html)?.[1];
+    expect(css, html).toBeDefined();
+    const sheet = await fetch(baseUrl + css!);
+    expect(sheet.status).toBe(200);
+    expect(sheet.headers.get('cache-control')).toContain('immutable');
+    expect((await http('GET', '/history')).text).toContain('</html>');
+    expect((await http('GET', '/s/no-such-page')).status).toBe(404);
+    const admin = await http('GET', '/admin');
+    expect(admin.status).toBe(404);
+    expect(admin.text).toContain('Node server');
 
     // The Cron Trigger, as wrangler dev --test-scheduled exposes it.
     const scheduled = await http('GET', '/__scheduled?cron=*+*+*+*+*');

@@ -5,4 +5,6 @@ export declare const siteClientDir: string;
 /** Builds the site if its sources changed since the last build (or always with `force`). */
 export declare function ensureSiteBuilt(options?: {
   force?: boolean;
+  /** `edge`: the Worker's build (`dist-edge/`); default the Node server's (`dist/`). */
+  target?: 'node' | 'edge';
 }): Promise<{ built: boolean; ms: number }>;

@@ -2,9 +2,12 @@
  * Builds the status site (`astro build` into status-site/dist) when it is missing or older than its
  * sources; otherwise does nothing, so `npm start` pays for the build once per change, not once per start.
  * A lock directory keeps parallel callers (test workers, two starts) from building over each other.
+ * `--edge` does the same for the edge build (status-site/dist-edge, imported by the Worker): wrangler.toml
+ * runs it before bundling.
  *
  *   node status-site/scripts/ensure-built.mjs           build if stale
  *   node status-site/scripts/ensure-built.mjs --force   always build
+ *   node status-site/scripts/ensure-built.mjs --edge    the edge build, if stale
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -15,19 +18,23 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = join(root, 'dist');
 const lockDir = join(root, '.build-lock');
-const stampFile = join(dist, '.sources-fingerprint');
+const TARGETS = {
+  node: { dist: join(root, 'dist'), env: {} },
+  edge: { dist: join(root, 'dist-edge'), env: { LIFELINE_SITE_TARGET: 'edge' } },
+};
+const entryOf = (target) => join(TARGETS[target].dist, 'server', 'entry.mjs');
+const stampOf = (target) => join(TARGETS[target].dist, '.sources-fingerprint');
 /** Where the built handler lives. */
-export const siteEntry = join(dist, 'server', 'entry.mjs');
-export const siteClientDir = join(dist, 'client');
+export const siteEntry = entryOf('node');
+export const siteClientDir = join(TARGETS.node.dist, 'client');
 
 /** Sizes and mtimes of everything the build reads (the site, its config, and the db package it bundles). */
 async function fingerprint() {
   const hash = createHash('sha256');
   const roots = [join(root, 'src'), join(root, 'public'), join(root, '..', 'db', 'src')];
   const files = [join(root, 'astro.config.mjs'), join(root, 'package.json')];
-  for (const dir of roots) {
+  for (const dir of [...roots, join(root, 'adapter')]) {
     for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
       if (entry.isFile()) files.push(join(entry.parentPath, entry.name));
     }
@@ -40,10 +47,10 @@ async function fingerprint() {
   return hash.digest('hex');
 }
 
-async function isFresh(print) {
+async function isFresh(target, print) {
   try {
-    await stat(siteEntry);
-    return (await readFile(stampFile, 'utf8')) === print;
+    await stat(entryOf(target));
+    return (await readFile(stampOf(target), 'utf8')) === print;
   } catch {
     return false;
   }
@@ -93,7 +100,7 @@ async function acquireLock() {
   }
 }
 
-function runAstroBuild() {
+function runAstroBuild(target) {
   const astro = join(
     dirname(createRequire(import.meta.url).resolve('astro/package.json')),
     'bin',
@@ -102,7 +109,7 @@ function runAstroBuild() {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [astro, 'build', '--silent'], {
       cwd: root,
-      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' },
+      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...TARGETS[target].env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -128,16 +135,16 @@ function runAstroBuild() {
 }
 
 /** Builds the site if needed. Returns whether it built, and how long that took. */
-export async function ensureSiteBuilt({ force = false } = {}) {
+export async function ensureSiteBuilt({ force = false, target = 'node' } = {}) {
   const started = performance.now();
-  if (!force && (await isFresh(await fingerprint()))) return { built: false, ms: 0 };
+  if (!force && (await isFresh(target, await fingerprint()))) return { built: false, ms: 0 };
   await acquireLock();
   try {
     // Someone else may have built it while we waited.
     const print = await fingerprint();
-    if (!force && (await isFresh(print))) return { built: false, ms: 0 };
-    await runAstroBuild();
-    await writeFile(stampFile, print);
+    if (!force && (await isFresh(target, print))) return { built: false, ms: 0 };
+    await runAstroBuild(target);
+    await writeFile(stampOf(target), print);
     return { built: true, ms: performance.now() - started };
   } finally {
     await rm(lockDir, { recursive: true, force: true });
@@ -146,8 +153,8 @@ export async function ensureSiteBuilt({ force = false } = {}) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const force = process.argv.includes('--force');
-  const result = await ensureSiteBuilt({ force });
-  console.log(
-    result.built ? `status site built in ${(result.ms / 1000).toFixed(1)} s` : 'status site is up to date',
-  );
+  const target = process.argv.includes('--edge') ? 'edge' : 'node';
+  const result = await ensureSiteBuilt({ force, target });
+  const what = target === 'edge' ? 'status site (edge build)' : 'status site';
+  console.log(result.built ? `${what} built in ${(result.ms / 1000).toFixed(1)} s` : `${what} is up to date`);
 }

@@ -5,16 +5,16 @@
  *   - built assets (`/_astro/*`, `/favicon.svg`): served from `status-site/dist/client`, hashed ones immutable;
  *   - the pages (`/`, `/history`, `/subscribe`, `/subscribe/push`, the same under `/s/<slug>`, `/admin/*`): Astro;
  *   - everything else: the Hono app.
- * Node only (node:fs, node:http); on Workers the Hono app serves the twins alone (status-site/README.md).
+ * Node only (node:fs, node:http); the Worker renders the public pages with the edge build (worker.ts).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { SiteContext } from '../../../status-site/src/read-model.ts';
 import type { Deps } from '../deps.ts';
-import { createAdminModel, statusReadModelFor } from './read-model.ts';
-import { publicSubscriptionsModel } from './subscriptions.ts';
+import { isSitePath, siteContext } from './context.ts';
+
+export { isSitePath, siteContext };
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 type AstroHandler = (
@@ -23,13 +23,6 @@ type AstroHandler = (
   next: (err?: unknown) => void,
   locals: object,
 ) => Promise<void>;
-
-const SITE_PATH = /^\/(?:s\/[^/]+\/?)?(?:history\/?|subscribe\/?|subscribe\/push\/?)?$|^\/admin(?:\/|$)/;
-
-/** Whether a path is one of the site's pages (as opposed to the API, the twins, or nothing). */
-export function isSitePath(pathname: string): boolean {
-  return SITE_PATH.test(pathname);
-}
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -80,20 +73,6 @@ export interface SiteMount {
   ms: number;
   /** Wraps the API's listener: site paths go to Astro, the rest to `api`. */
   listener(api: NodeHandler): NodeHandler;
-}
-
-/** The context every page gets as `Astro.locals.site`. */
-export function siteContext(deps: Deps): SiteContext {
-  return {
-    readModel: statusReadModelFor(deps),
-    admin: createAdminModel(deps),
-    subscriptions: publicSubscriptionsModel(deps),
-    db: deps.db,
-    now: () => deps.clock.now(),
-    get publicUrl() {
-      return deps.publicUrl;
-    },
-  };
 }
 
 /** Builds the site if its sources changed (ensure-built), then loads its handler and assets. */
