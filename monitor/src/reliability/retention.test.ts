@@ -1,4 +1,14 @@
-import { heartbeats, messageEvents, messages, smsCanaries, uptimeRollups } from '@lifeline/db/schema';
+import {
+  heartbeats,
+  messageEvents,
+  messages,
+  notificationAttempts,
+  notifications,
+  smsCanaries,
+  statusAnnouncements,
+  statusSubscribers,
+  uptimeRollups,
+} from '@lifeline/db/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/helpers.ts';
 import { alignToRetention, DEFAULT_RETENTION, pruneExpired } from './retention.ts';
@@ -130,5 +140,87 @@ describe('pruneExpired', () => {
     const left = (await db.select().from(messages)).map((m) => m.id).sort();
     expect(left).toEqual(['msg_new_canary', 'msg_old_customer']);
     expect((await db.select().from(messageEvents)).map((e) => e.messageId).sort()).toEqual(left);
+  });
+
+  it('keeps the outbox 90 days but never a pending row, and forgets unconfirmed addresses after 30 days', async () => {
+    const now = s.clock.now();
+    const db = s.deps.db;
+    const ws = s.creds.workspaceId;
+    const note = (
+      id: string,
+      status: 'pending' | 'delivered' | 'dead',
+      ageDays: number,
+      announcementId: string | null,
+    ) => ({
+      id,
+      workspaceId: ws,
+      audience: 'public' as const,
+      announcementId,
+      subscriptionId: 'sub_a',
+      channel: 'email' as const,
+      kind: 'announce' as const,
+      groupKey: 'g',
+      dedupKey: id,
+      status,
+      dueAt: now - ageDays * DAY,
+      nextAttemptAt: now - ageDays * DAY,
+      deadlineAt: now,
+      createdAt: now - ageDays * DAY,
+    });
+    await db.insert(statusAnnouncements).values([
+      { id: 'ann_old', workspaceId: ws, kind: 'incident_update', createdAt: now - 100 * DAY },
+      { id: 'ann_new', workspaceId: ws, kind: 'incident_update', createdAt: now - 10 * DAY },
+    ]);
+    await db
+      .insert(notifications)
+      .values([
+        note('ntf_old_delivered', 'delivered', 100, 'ann_old'),
+        note('ntf_old_dead', 'dead', 95, 'ann_old'),
+        note('ntf_old_pending', 'pending', 100, 'ann_old'),
+        note('ntf_new', 'delivered', 10, 'ann_new'),
+      ]);
+    await db.insert(notificationAttempts).values(
+      [100, 10].map((age) => ({
+        id: `nat_${age}`,
+        workspaceId: ws,
+        messageId: 'm',
+        subscriptionId: 'sub_a',
+        channel: 'email' as const,
+        notificationIds: [],
+        title: 't',
+        at: now - age * DAY,
+        ok: true,
+      })),
+    );
+    const subscriber = (id: string, status: 'pending' | 'confirmed', ageDays: number) => ({
+      id,
+      workspaceId: ws,
+      channel: 'email' as const,
+      email: `${id}@example.com`,
+      status,
+      createdAt: now - ageDays * DAY,
+    });
+    await db
+      .insert(statusSubscribers)
+      .values([
+        subscriber('sub_stale', 'pending', 31),
+        subscriber('sub_fresh', 'pending', 5),
+        subscriber('sub_loyal', 'confirmed', 400),
+      ]);
+    await pruneExpired(db, now);
+    expect((await db.select().from(notifications)).map((n) => n.id).sort()).toEqual([
+      'ntf_new',
+      'ntf_old_pending',
+    ]);
+    expect((await db.select().from(notificationAttempts)).map((a) => a.id)).toEqual(['nat_10']);
+    // The old announcement stays while a notification of it is still pending.
+    expect((await db.select().from(statusAnnouncements)).map((a) => a.id).sort()).toEqual([
+      'ann_new',
+      'ann_old',
+    ]);
+    expect((await db.select().from(statusSubscribers)).map((r) => r.id).sort()).toEqual([
+      'sub_fresh',
+      'sub_loyal',
+    ]);
   });
 });

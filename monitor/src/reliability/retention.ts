@@ -1,14 +1,20 @@
 import {
   type Db,
   pruneHeartbeatsQuery,
+  pruneOutboxQueries,
   pruneProbeResultsQuery,
   pruneRollupsQueries,
   pruneSmsCanariesQueries,
+  pruneUnconfirmedSubscribersQuery,
 } from '@lifeline/db';
 import type { Granularity } from '@lifeline/db/schema';
 import { GRANULARITY_MS } from '../domain/buckets.ts';
 
 const DAY = 86_400_000;
+/** Settled notifications, their attempts and status announcements are kept this long. */
+export const OUTBOX_KEEP_MS = 90 * DAY;
+/** Email addresses never confirmed are forgotten after this long. */
+export const UNCONFIRMED_KEEP_MS = 30 * DAY;
 
 export interface RetentionPolicy {
   /** Raw heartbeats and probe results (default 7 days). */
@@ -62,6 +68,8 @@ export async function pruneExpired(db: Db, now: number, policy: RetentionPolicy 
     pruneProbeResultsQuery(db, now - policy.rawDays * DAY, 5_000),
     // SMS canaries (and their messages, which no customer sees) live as long as the probe results.
     ...pruneSmsCanariesQueries(db, now - policy.rawDays * DAY, 1_000),
+    ...pruneOutboxQueries(db, now - OUTBOX_KEEP_MS, 5_000),
+    pruneUnconfirmedSubscribersQuery(db, now - UNCONFIRMED_KEEP_MS, 1_000),
     ...pruneRollupsQueries(db, {
       minute: now - keep.minute,
       hour: now - keep.hour,
