@@ -37,8 +37,9 @@ export interface DeliveryBucket {
 
 /**
  * Buckets of many scopes at one granularity in one query (the status page reads 90 days of 50 carriers).
- * One row per scope, its buckets packed by SQLite into one string: moving 4,000 small rows through the
- * client costs more than the query itself.
+ * One row per scope, its buckets packed by SQLite into one JSON array of arrays: moving 4,000 small rows
+ * through the client costs more than the query itself, and SQLite writes JSON numbers faster than it
+ * concatenates strings (and `JSON.parse` reads them faster than splitting).
  */
 export async function deliverySeriesMany(
   db: Db,
@@ -52,7 +53,7 @@ export async function deliverySeriesMany(
   const rows = await db
     .select({
       scopeKey: r.scopeKey,
-      packed: sql<string>`group_concat(${r.bucketStart} || ':' || ${r.delivered} || ':' || ${r.failed} || ':' || ${r.undelivered} || ':' || ${r.deliveryUnknown} || ':' || ${r.expired} || ':' || ${r.sentUnconfirmed}, ',')`,
+      packed: sql<string>`json_group_array(json_array(${r.bucketStart}, ${r.delivered}, ${r.failed}, ${r.undelivered}, ${r.deliveryUnknown}, ${r.expired}, ${r.sentUnconfirmed}))`,
     })
     .from(r)
     .where(
@@ -67,10 +68,16 @@ export async function deliverySeriesMany(
   const out: DeliveryBucket[] = [];
   for (const row of rows) {
     if (!row.packed) continue;
-    for (const bucket of row.packed.split(',')) {
-      const [bucketStart, delivered, failed, undelivered, deliveryUnknown, expired, sentUnconfirmed] = bucket
-        .split(':')
-        .map(Number) as [number, number, number, number, number, number, number];
+    const buckets = JSON.parse(row.packed) as [number, number, number, number, number, number, number][];
+    for (const [
+      bucketStart,
+      delivered,
+      failed,
+      undelivered,
+      deliveryUnknown,
+      expired,
+      sentUnconfirmed,
+    ] of buckets)
       out.push({
         scopeKey: row.scopeKey,
         bucketStart,
@@ -81,7 +88,6 @@ export async function deliverySeriesMany(
         expired,
         sentUnconfirmed,
       });
-    }
   }
   return out;
 }

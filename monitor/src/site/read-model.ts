@@ -190,13 +190,15 @@ async function buildPageSummary(db: Db, workspace: PublicWorkspace, now: number)
       good: r.delivered,
     });
   }
-  const seriesOf = (key: string, from: number) =>
-    starts
+  const seriesOf = (key: string, from: number) => {
+    const byStart = daily.get(key);
+    return starts
       .filter((s) => s >= from)
       .map((start) => {
-        const p = daily.get(key)?.get(start);
+        const p = byStart?.get(start);
         return { start, ratio: p?.ratio ?? null, total: p?.total ?? 0, good: p?.good ?? 0 };
       });
+  };
 
   // Incidents and maintenance over the bars' 90 days.
   const [open, recent, windows] = await Promise.all([
@@ -226,27 +228,27 @@ async function buildPageSummary(db: Db, workspace: PublicWorkspace, now: number)
       uptime = windowsOf((windowCounts.get(key) ?? []).map((n) => deliveryRates(n).deliveryRate));
       ratios = seriesOf(key, barFrom).map((p) => p.ratio);
     }
+    // This component's incidents and maintenance, picked once rather than for each of its 90 days.
+    const mine = recent.filter((inc) => inc.componentIds.includes(c.id));
+    const refs = mine.map((inc) => ({ id: inc.id, name: inc.name, impact: inc.impact }));
+    const itsWindows = windows.filter(
+      (m) => (m.componentIds === null || m.componentIds.includes(c.id)) && m.startsAt <= now,
+    );
     const days: DayBar[] = starts.map((start, i) => {
       const end = start + DAY;
+      const incidents = [];
+      for (let k = 0; k < mine.length; k++) {
+        const inc = mine[k]!;
+        if (inc.startedAt < end && (inc.resolvedAt ?? now) >= start) incidents.push({ ...refs[k]! });
+      }
       return {
         start,
         ratio: ratios[i] ?? null,
-        incidents: recent
-          .filter(
-            (inc) =>
-              inc.componentIds.includes(c.id) && inc.startedAt < end && (inc.resolvedAt ?? now) >= start,
-          )
-          .map((inc) => ({ id: inc.id, name: inc.name, impact: inc.impact })),
-        maintenance: windows.some(
-          (m) =>
-            (m.componentIds === null || m.componentIds.includes(c.id)) &&
-            m.startsAt < end &&
-            m.endsAt > start &&
-            m.startsAt <= now,
-        ),
+        incidents,
+        maintenance: itsWindows.some((m) => m.startsAt < end && m.endsAt > start),
       };
     });
-    const touched = recent.filter((inc) => inc.componentIds.includes(c.id)).map((inc) => inc.updatedAt);
+    const touched = mine.map((inc) => inc.updatedAt);
     return {
       id: c.id,
       name: c.name,
