@@ -7,7 +7,9 @@
  *    baseline is a bare loop posting the same heartbeats from the same process (no agent, journal or
  *    driver); the ratio is the agent's CPU per heartbeat against the bare loop's.
  * 2. One phone: the bundled agent (dist/lifeline-agent.mjs) as a child process with the simulated engine
- *    while messages flow; its peak RSS (target < 60 MB), and the ratio to a bare `node` process.
+ *    while messages flow, launched with the node flags of the shipped Termux:Boot script (read from the
+ *    script) and once with node's defaults; its peak RSS (target < 60 MB), and the ratio to a bare `node`
+ *    process with the same flags.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -182,8 +184,22 @@ async function onlineOnServer(url: string, key: string): Promise<number> {
   return online;
 }
 
-/** The node flags the Termux:Boot script runs the agent with (smaller V8 heaps, no optimising compiler). */
-export const PHONE_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=32', '--lite-mode'];
+const bootScript = fileURLToPath(new URL('../../gateway-agent/termux/boot/lifeline-agent', import.meta.url));
+
+/**
+ * The node flags the shipped Termux:Boot script runs the agent with, read from the script itself (its
+ * `node FLAGS "$AGENT" run` line), so the bench launches the agent exactly as a phone does.
+ */
+export async function bootScriptNodeFlags(): Promise<string[]> {
+  const script = await readFile(bootScript, 'utf8');
+  const line = script.split('\n').find((l) => /^\s*node\s.*"\$AGENT"\s+run\b/.test(l));
+  if (!line) throw new Error(`no 'node … "$AGENT" run' line in ${bootScript}`);
+  const words = line.trim().split(/\s+/);
+  const flags = words.slice(1, words.indexOf('"$AGENT"'));
+  if (flags.some((f) => !/^--[a-z0-9-]+(=[\w.]+)?$/.test(f)))
+    throw new Error(`unexpected node arguments in ${bootScript}: ${flags.join(' ')}`);
+  return flags;
+}
 
 async function onePhone(
   url: string,
@@ -383,11 +399,12 @@ export const agentBench: Bench = {
       await run(process.execPath, [buildScript], { cwd: repoRoot });
       const rows: string[][] = [];
       let boot: Awaited<ReturnType<typeof onePhone>> | undefined;
-      for (const flags of [[], PHONE_NODE_FLAGS]) {
+      const bootFlags = await bootScriptNodeFlags();
+      for (const flags of [[], bootFlags]) {
         const phone = await onePhone(url, key, ctx.quick ? 5 : 30, log, flags);
-        if (flags.length > 0) boot = phone;
+        if (flags === bootFlags) boot = phone;
         rows.push([
-          flags.length ? flags.join(' ') : '(defaults)',
+          flags === bootFlags ? `boot script: ${flags.join(' ') || '(none)'}` : '(defaults)',
           phone.peakMb.toFixed(1),
           phone.bareMb.toFixed(1),
           `${(phone.peakMb / phone.bareMb).toFixed(2)}x`,
