@@ -12,6 +12,9 @@
  * 4. After a restart, a message left `submit_confirmed` may or may not have reached the engine: the agent
  *    asks the engine (`lookup`) and reports what it says, `failed` with the retryable ENGINE_UNREACHABLE
  *    only when the engine provably never had it, `unknown` when it cannot tell. It never sends again.
+ * 5. The engine knows each attempt by its own id (`<messageId>-<attempt>`, engine-id.ts): a retry the
+ *    server leases to the same phone is a new hand-over, while the engine's duplicate guard and `lookup`
+ *    still work within one attempt.
  *
  * Heartbeats are never queued: a missed one is gone, and the next simply continues the sequence.
  */
@@ -36,6 +39,7 @@ import {
   SendError,
   type Telemetry,
 } from './drivers/driver.ts';
+import { engineIdOf, parseEngineId } from './engine-id.ts';
 import type { Journal, JournalMessage, JournalReceipt } from './journal.ts';
 import { SegmentRateLimiter, type SimLimits } from './rate-limit.ts';
 import {
@@ -281,9 +285,20 @@ export class Agent {
       return;
     }
     const receipt = receiptOfEvent(event);
-    const row = this.journal.get(event.id);
+    const { messageId, attempt } = parseEngineId(event.id);
+    const row = this.journal.get(messageId);
     if (!receipt || !row) {
       this.#log('warn', 'engine event for a message not in the journal', { id: event.id, type: event.type });
+      return;
+    }
+    if (attempt !== null && attempt !== row.attempt) {
+      if (attempt > row.attempt) {
+        this.#log('error', 'engine event for an attempt never leased', { id: event.id, type: event.type });
+        return;
+      }
+      // A late event about an earlier attempt (engines repeat webhooks): the server files it against that
+      // attempt; the journal's row, on a newer attempt now, stays as it is.
+      this.#record({ ...row, attempt }, receipt);
       return;
     }
     if (row.status === 'submit_confirmed') {
@@ -309,9 +324,15 @@ export class Agent {
   async #lookup(row: JournalMessage): Promise<LookupResult> {
     try {
       const hint = row.text
-        ? { to: row.to, text: row.text, submittedAt: row.handedAt ?? row.updatedAt }
+        ? {
+            to: row.to,
+            text: row.text,
+            submittedAt: row.handedAt ?? row.updatedAt,
+            leasedAt: row.receivedAt,
+          }
         : undefined;
-      return await withTimeout(this.driver.lookup(row.id, hint), 15_000, 'engine lookup');
+      const id = engineIdOf(row.id, row.attempt);
+      return await withTimeout(this.driver.lookup(id, hint), 15_000, 'engine lookup');
     } catch (err) {
       return { known: 'cannot_tell', reason: err instanceof Error ? err.message : String(err) };
     }
@@ -647,7 +668,7 @@ export class Agent {
   async #hand(row: JournalMessage): Promise<void> {
     try {
       await this.driver.send({
-        id: row.id,
+        id: engineIdOf(row.id, row.attempt),
         to: row.to,
         text: row.text,
         simSlot: row.simSlot,

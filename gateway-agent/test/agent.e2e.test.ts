@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agent.ts';
 import { doctorChecks, enrollCommand, type Output, readStatus, runCommand } from '../src/commands.ts';
 import { readConfig, saveConfig } from '../src/config.ts';
+import { engineIdOf } from '../src/engine-id.ts';
 import { type AgentTestServer, startAgentTestServer, waitFor } from './server.ts';
 
 function capture(): Output & { lines: string[] } {
@@ -82,12 +83,13 @@ describe('agent against a real server', () => {
         'all terminal',
         200,
       );
-      // Every outcome the engine produced is the one the server holds.
+      // Every outcome the engine produced is the one the server holds (the engine knows each message by
+      // the id of the attempt it was handed over under).
       const driver = agent!.driver as import('../src/drivers/simulated.ts').SimulatedDriver;
       const handed = new Map(driver.store.all().map((r) => [r.id, r]));
       expect(handed.size).toBe(40);
       for (const m of finals) {
-        const r = handed.get(m.id)!;
+        const r = handed.get(engineIdOf(m.id, m.attempt))!;
         expect(m.status).toBe(r.state);
       }
       const statuses = new Set(finals.map((m) => m.status));

@@ -3,8 +3,12 @@
  * keeping its state in its own SQLite file (it survives the agent, as a phone's SMS app would). While
  * messages flow, the test kills the agent with SIGKILL at random moments (seeded), at least 20 times,
  * restarting it each time. Then it lets the agent finish and checks an exact ledger:
- * - the engine's log of `send` calls holds every message exactly once: nothing was handed twice;
- * - every message is terminal on the server, with the outcome the engine produced: nothing was lost.
+ * - the engine's log of `send` calls holds every hand-over exactly once: nothing was handed twice. The
+ *   engine knows a message by the id of its attempt (`<messageId>-<attempt>`); a message may be leased
+ *   again only after an attempt the engine provably never got (no failure here is retryable otherwise),
+ *   so no message reached the engine under two attempts either;
+ * - every message is terminal on the server, with the outcome the engine produced for its last attempt:
+ *   nothing was lost.
  *
  * Leases lost with a killed process (leased on the server, never journalled) lapse only after 75 s; the
  * server here runs on a clock the test jumps forward instead of waiting.
@@ -19,14 +23,16 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { enrollCommand } from '../src/commands.ts';
 import { readConfig, saveConfig } from '../src/config.ts';
 import { hashString, mulberry32, SqliteEngineStore } from '../src/drivers/simulated.ts';
+import { engineIdOf, parseEngineId } from '../src/engine-id.ts';
 import { type AgentTestServer, startAgentTestServer } from './server.ts';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const ROUNDS = 24;
 const SEED = 11;
 const CANNOT_TELL_RATE = 0.25;
-/** Whether the simulated engine answers `cannot_tell` when asked about this message (as its lookup decides). */
-const engineCannotTell = (id: string) => mulberry32(hashString(`lookup:${id}`, SEED))() < CANNOT_TELL_RATE;
+/** Whether the simulated engine answers `cannot_tell` when asked about this hand-over (as its lookup decides). */
+const engineCannotTell = (engineId: string) =>
+  mulberry32(hashString(`lookup:${engineId}`, SEED))() < CANNOT_TELL_RATE;
 const TERMINAL = ['delivered', 'undelivered', 'failed', 'delivery_unknown', 'expired', 'cancelled'];
 
 let s: AgentTestServer;
@@ -156,15 +162,23 @@ it('killed with SIGKILL at random points 24 times: nothing handed twice, nothing
     const twice = [...perId].filter(([, n]) => n > 1);
     expect(twice).toEqual([]);
     const handed = new Map(store.all().map((r) => [r.id, r]));
+    const attemptsHanded = new Map<string, string[]>();
+    for (const id of handed.keys()) {
+      const { messageId, attempt } = parseEngineId(id);
+      expect(attempt).not.toBeNull();
+      attemptsHanded.set(messageId, [...(attemptsHanded.get(messageId) ?? []), id]);
+    }
+    expect([...attemptsHanded.values()].filter((ids) => ids.length > 1)).toEqual([]);
     const all = await s.allMessages();
     expect(all.length).toBe(ids.length);
     const mismatches: string[] = [];
     let honestUnknowns = 0;
     for (const m of all) {
-      const r = handed.get(m.id);
+      const engineId = engineIdOf(m.id, m.attempt);
+      const r = handed.get(engineId);
       // `delivery_unknown` only where a crash left it in doubt and the engine could not tell (whether
       // the engine had it or, killed just before the hand-over, never got it).
-      if (m.status === 'delivery_unknown' && engineCannotTell(m.id)) {
+      if (m.status === 'delivery_unknown' && engineCannotTell(engineId)) {
         honestUnknowns++;
         continue;
       }
@@ -184,7 +198,7 @@ it('killed with SIGKILL at random points 24 times: nothing handed twice, nothing
       `doubts settled (last lines of the log): handed ${settled.split('"outcome":"handed"').length - 1}, never reached ${settled.split('"outcome":"never_reached"').length - 1}, unknown ${settled.split('"outcome":"unknown"').length - 1}; delivery_unknown on the server: ${honestUnknowns}`,
     );
     console.log(
-      `kill -9: ${kills} kills, ${jumps} clock jumps, ${ids.length} messages, ${calls.length} sends, outcomes ${JSON.stringify(
+      `kill -9: ${kills} kills, ${jumps} clock jumps, ${ids.length} messages (${all.filter((m) => m.attempt > 1).length} leased more than once), ${calls.length} sends, outcomes ${JSON.stringify(
         Object.fromEntries([...outcomes].map((o) => [o, all.filter((m) => m.status === o).length])),
       )}`,
     );

@@ -12,6 +12,7 @@ import type { Agent } from '../src/agent.ts';
 import { enrollCommand, runCommand } from '../src/commands.ts';
 import { readConfig, saveConfig } from '../src/config.ts';
 import type { SimulatedDriver } from '../src/drivers/simulated.ts';
+import { engineIdOf } from '../src/engine-id.ts';
 import { type AgentTestServer, startAgentTestServer, waitFor } from './server.ts';
 
 const OUTAGE_S = Number(process.env.OUTAGE_S ?? 30);
@@ -87,7 +88,7 @@ it(`survives a ${OUTAGE_S} s server outage during sending: receipts flushed afte
     );
     await waitFor(() => agent!.journal.pendingReceiptCount() === 0, 10_000, 'journal drained');
     const engine = new Map((agent!.driver as SimulatedDriver).store.all().map((r) => [r.id, r]));
-    for (const m of finals) expect(m.status).toBe(engine.get(m.id)!.state);
+    for (const m of finals) expect(m.status).toBe(engine.get(engineIdOf(m.id, m.attempt))!.state);
     expect(waitingDuringOutage).toBeGreaterThan(0);
 
     // Heartbeats continue the sequence of the same run; nothing was queued and replayed.

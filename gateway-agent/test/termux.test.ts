@@ -213,6 +213,33 @@ describe('termux driver against executable Termux:API stand-ins', () => {
     expect(standins.calls('termux-sms-list').some((c) => c.args.join(' ') === '-t sent -l 500')).toBe(true);
   });
 
+  it('a retry (same text, same number, new attempt id) is never taken for the attempt that failed before it', async () => {
+    const req = request({ id: 'msg_retry-2', text: 'Your code is 4321' });
+    // Attempt 1 failed in the phone 10 s ago; the server leased the retry 2 s ago.
+    standins.addRow({ type: 'failed', address: req.to, body: req.text, date: Date.now() - 10_000 });
+    const leasedAt = Date.now() - 2_000;
+    const hint = { to: req.to, text: req.text, submittedAt: Date.now(), leasedAt };
+    // Killed before termux-sms-send ran for attempt 2: only attempt 1's row is in the store.
+    const restarted = driver();
+    expect(await restarted.lookup(req.id, hint)).toMatchObject({ known: 'cannot_tell' });
+    // (Without the lease time the journal's 60 s tolerance would take attempt 1's failure for this one.)
+    const { leasedAt: _, ...noLease } = hint;
+    expect(await restarted.lookup(req.id, noLease)).toMatchObject({ known: true, state: 'failed' });
+
+    // Attempt 2 sent: confirmed by its own row, and found by it after a restart.
+    const d = driver();
+    const events: DriverEvent[] = [];
+    await d.start((e) => events.push(e));
+    await d.send(req);
+    await waitFor(() => events.length === 1);
+    expect(events[0]).toMatchObject({ type: 'sent', id: req.id });
+    await d.stop();
+    expect(await driver().lookup(req.id, { ...hint, submittedAt: Date.now() })).toMatchObject({
+      known: true,
+      state: 'sent',
+    });
+  });
+
   it('lookup says pending while Android still has it in the outbox', async () => {
     const d = driver();
     standins.set('termux-sms-send', { sendOutcome: 'outbox' });

@@ -7,8 +7,11 @@
  *   `SendError` with `reachedEngine: false` proves the engine never got it (safe to report `failed` with a
  *   retryable code); `reachedEngine: 'maybe'` means the agent must ask `lookup` before deciding anything.
  * - `lookup(id)` answers, after a crash, whether the engine holds a message; it never sends.
- * - Events are reported through the `onEvent` callback given to `start`, possibly more than once and late
- *   (engines repeat webhooks): the agent deduplicates them by message id and status.
+ * - Ids are the agent's per-attempt engine ids (`<messageId>-<attempt>`, see ../engine-id.ts), opaque to
+ *   drivers: a retry of a message is a new id, so an engine's duplicate guard never blocks it.
+ * - Events are reported through the `onEvent` callback given to `start`, with the id the message was sent
+ *   under, possibly more than once and late (engines repeat webhooks): the agent deduplicates them by
+ *   message, attempt and status.
  * - No driver ever logs message text or secrets.
  */
 
@@ -22,7 +25,10 @@ export interface DriverCapabilities {
 }
 
 export interface SendRequest {
-  /** The server's message id; engines that take an id use it as their duplicate guard. */
+  /**
+   * The engine id of this attempt (`<messageId>-<attempt>`); engines that take an id use it as their
+   * duplicate guard, and events come back with it.
+   */
   id: string;
   /** E.164 recipient. */
   to: string;
@@ -67,6 +73,11 @@ export interface LookupHint {
   text: string;
   /** Epoch ms when the agent journalled `submitted` (just before handing it to the engine). */
   submittedAt: number;
+  /**
+   * Epoch ms when the agent received this attempt's lease: the engine cannot have written anything of this
+   * attempt before, so an older copy of the same text to the same number belongs to an earlier attempt.
+   */
+  leasedAt?: number;
 }
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';

@@ -1,7 +1,8 @@
 /**
  * A simulated SMS engine: per-carrier delivery and failure rates, latency, battery drain, signal, offline
  * windows and crashes, all deterministic for a given seed (each message's fate is drawn from the seed and
- * its id, so a rerun gives the same outcomes).
+ * the id it was handed over under, so a rerun gives the same outcomes; that id is per attempt, so a retry
+ * of a message draws a fate of its own).
  *
  * The engine's memory (what it was handed, and the events it still owes) lives in an `EngineStore`: in
  * memory for the fleet simulator, or in its own SQLite file (`storePath`) so the simulated phone's engine
@@ -273,7 +274,7 @@ export function hashString(s: string, seed = 0): number {
   return h;
 }
 
-/** The fate of one message, decided from the seed and its id alone. */
+/** The fate of one hand-over, decided from the seed and its engine id (message and attempt) alone. */
 export function planFate(
   id: string,
   seed: number,

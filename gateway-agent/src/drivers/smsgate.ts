@@ -1,8 +1,9 @@
 /**
  * `smsgate` driver: SMS Gateway for Android (capcom6/android-sms-gateway) in Local mode.
  *
- * - send: POST /message with the server's message id as SMSGate's id (a repeated id answers 409, which
- *   means the engine already holds it: accepted, never a second send), withDeliveryReport, simNumber
+ * - send: POST /message with the agent's per-attempt engine id (`<messageId>-<attempt>`) as SMSGate's id
+ *   (a repeated id answers 409, which means the engine already holds this attempt: accepted, never a
+ *   second send; a retry of the message is a new attempt and a new id), withDeliveryReport, simNumber
  *   (1-based) and ttl.
  * - lookup: GET /message/{id}; 404 means the engine never got it.
  * - health: GET /health (200 pass/warn, 500 fail).

@@ -112,4 +112,15 @@ describe('finding an outgoing message', () => {
     expect(findOutgoing(rows, { to: '+15550001111', text: 'x', submittedAt: t0 + 900 })?.row.id).toBe(1);
     expect(findOutgoing(rows, { to: '+15550001111', text: 'x', submittedAt: t0 + 2500 })).toBeNull();
   });
+
+  it('takes no row from before the lease of the attempt, whatever the tolerance (a retry of the same text)', () => {
+    const rows = [
+      row(1, 'failed', '+15550001111', 'x', t0 - 9_000), // attempt 1
+      row(2, 'sent', '+15550001111', 'x', t0), // attempt 2, written in the second it was leased
+    ];
+    const query = { to: '+15550001111', text: 'x', submittedAt: t0 + 5_000, toleranceMs: 60_000 };
+    expect(findOutgoing(rows, query)?.row.id).toBe(1);
+    expect(findOutgoing(rows, { ...query, notBefore: t0 + 700 })?.row.id).toBe(2);
+    expect(findOutgoing(rows.slice(0, 1), { ...query, notBefore: t0 + 700 })).toBeNull();
+  });
 });

@@ -101,6 +101,8 @@ export interface OutgoingQuery {
   claimed?: ReadonlySet<number>;
   /** Tolerance for the store's second precision and small clock steps; default 2 s. */
   toleranceMs?: number;
+  /** No row before this (epoch ms, at the store's second precision), whatever the tolerance. */
+  notBefore?: number;
 }
 
 /** The earliest outgoing row for this number and text written at or after the hand-over. */
@@ -108,7 +110,10 @@ export function findOutgoing(
   rows: readonly SmsRow[],
   query: OutgoingQuery,
 ): { row: SmsRow; state: OutgoingState } | null {
-  const notBefore = query.submittedAt - (query.toleranceMs ?? 2000);
+  const notBefore = Math.max(
+    query.submittedAt - (query.toleranceMs ?? 2000),
+    query.notBefore === undefined ? Number.NEGATIVE_INFINITY : Math.floor(query.notBefore / 1000) * 1000,
+  );
   const text = query.text.trim();
   let best: { row: SmsRow; state: OutgoingState } | null = null;
   for (const row of rows) {

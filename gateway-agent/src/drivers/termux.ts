@@ -7,7 +7,9 @@
  *   written after the hand-over (type `sent` -> event sent, `failed` -> event failed; `-t` has no `failed`
  *   type, so failures are only visible through `all`). No delivery reports.
  * - lookup: finds the message in the SMS store by number + text + time, from the agent's journal (hint) or
- *   from what this process remembers; anything else is `cannot_tell` (the agent reports unknown).
+ *   from what this process remembers; anything else is `cannot_tell` (the agent reports unknown). A row
+ *   written before the attempt was leased is an earlier attempt's (a retry sends the same text to the same
+ *   number again), never this one's.
  * - telemetry: Termux:API battery, telephony and Wi-Fi (see termux-telemetry.ts).
  * Message text and numbers are never logged.
  */
@@ -264,6 +266,7 @@ export function createTermuxDriver(options: TermuxDriverOptions = {}): Driver & 
         submittedAt: base.submittedAt,
         // This process stamped its own hand-over just before the command ran; a journal may stamp it later.
         toleranceMs: known && !hint ? 2000 : lookupToleranceMs,
+        ...(hint?.leasedAt === undefined ? {} : { notBefore: hint.leasedAt }),
       };
       let rows: SmsRow[];
       try {
