@@ -343,6 +343,98 @@ export interface AlertsAdmin {
   pushPublicKey(): string | null;
 }
 
+export type ProbeStatus = 'up' | 'degraded' | 'down' | 'unknown';
+
+/** A probe as `GET /v1/probes` shows it; its secret (a WhatsApp access token) only as `hasSecret`. */
+export interface ProbeView {
+  id: string;
+  name: string;
+  /** `http`, `statuspage`, `feed`, `whatsapp`, `self`, `sms_canary`, or any kind added later. */
+  kind: string;
+  componentId: string | null;
+  config: Record<string, unknown>;
+  hasSecret: boolean;
+  intervalMs: number;
+  timeoutMs: number;
+  retries: number;
+  allowPrivate: boolean;
+  enabled: boolean;
+  nextRunAt: number;
+  last: {
+    status: ProbeStatus;
+    checkedAt: number;
+    componentStatus: string | null;
+    detail: string | null;
+  } | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ProbeResultView {
+  id: number;
+  checkedAt: number;
+  status: ProbeStatus;
+  componentStatus: string | null;
+  latencyMs: number | null;
+  attempts: number;
+  detail: string;
+}
+
+/**
+ * One setting of a probe kind's `config`, described from the API's schema so that the page can draw a form
+ * field for any kind: `path` is where it goes in the config (`expectStatus.min`).
+ */
+export interface ProbeField {
+  path: string;
+  /** text; number (integer or not); a checkbox; one of `options`; a list (one a line); a map (`Name: value`
+   * a line); or a value read as JSON when it parses (a number, true, null), else as text. */
+  input: 'text' | 'number' | 'integer' | 'checkbox' | 'select' | 'lines' | 'map' | 'json';
+  required: boolean;
+  description: string | null;
+  options?: string[];
+  min?: number;
+  max?: number;
+  default?: unknown;
+}
+
+/** What a kind takes besides `name` and `componentId`, from `newProbeSchema`. */
+export interface ProbeKindForm {
+  kind: string;
+  fields: ProbeField[];
+  /** Write-only settings outside `config` (a WhatsApp access token): never shown back. */
+  secrets: { name: string; description: string | null; required: boolean }[];
+  /** Which of intervalMs, timeoutMs, retries, allowPrivate the kind takes. */
+  settings: ('intervalMs' | 'timeoutMs' | 'retries' | 'allowPrivate')[];
+}
+
+/** The probes admin: the same validation and code as `/v1/probes`. */
+export interface ProbesAdmin {
+  kinds(): ProbeKindForm[];
+  /** Oldest first, by keyset page (`after` a probe id). */
+  list(
+    workspaceId: string,
+    opts: { after?: string; limit: number },
+  ): Promise<{ probes: ProbeView[]; nextAfter: string | null }>;
+  get(workspaceId: string, id: string): Promise<ProbeView | null>;
+  /** Newest first, by keyset page (`before` a result id). */
+  results(
+    workspaceId: string,
+    id: string,
+    opts: { before?: number; limit: number },
+  ): Promise<{ results: ProbeResultView[]; nextBefore: number | null }>;
+  /** Latency of each probe's runs since `since`, oldest first (for the list's small charts). */
+  recentLatency(
+    workspaceId: string,
+    ids: string[],
+    since: number,
+  ): Promise<Map<string, { checkedAt: number; latencyMs: number | null; status: ProbeStatus }[]>>;
+  /** The body of `POST /v1/probes`. */
+  create(workspaceId: string, body: Record<string, unknown>): Promise<AdminResult<ProbeView>>;
+  /** The body of `PATCH /v1/probes/{id}` (`config` whole). */
+  update(workspaceId: string, id: string, patch: Record<string, unknown>): Promise<AdminResult<ProbeView>>;
+  remove(workspaceId: string, id: string): Promise<boolean>;
+}
+
 /**
  * The signed-in side: what needs the monitor's rules (liveness, health, SLO math, the secrets' formats,
  * its auth cache). Everything is scoped to the signed-in admin's workspace.
@@ -382,6 +474,7 @@ export interface AdminModel {
   ): Promise<{ id: string; code: string; expiresAt: number }>;
   revokeEnrollmentCode(workspaceId: string, id: string, now: number): Promise<boolean>;
   alerts: AlertsAdmin;
+  probes: ProbesAdmin;
 }
 
 /** What the Node server hands Astro with every request (`Astro.locals.site`). */

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { type Probe, type ProbeResult, platformRollups, probeResults, probes } from '../schema/index.ts';
 import { deleteCanariesOfProbeQueries } from './canaries.ts';
@@ -194,6 +194,30 @@ export function listProbeResults(
     )
     .orderBy(desc(probeResults.id))
     .limit(opts.limit);
+}
+
+/**
+ * The latency and status of some probes' runs since `since`, oldest first (the admin list's small charts):
+ * a seek per probe on (probe_id, checked_at).
+ */
+export function probeLatencySince(db: Db, workspaceId: string, probeIds: string[], since: number) {
+  if (probeIds.length === 0) return Promise.resolve([]);
+  return db
+    .select({
+      probeId: probeResults.probeId,
+      checkedAt: probeResults.checkedAt,
+      latencyMs: probeResults.latencyMs,
+      status: probeResults.status,
+    })
+    .from(probeResults)
+    .where(
+      and(
+        sql`${probeResults.probeId} IN (SELECT value FROM json_each(${JSON.stringify(probeIds)}))`,
+        gte(probeResults.checkedAt, since),
+        eq(probeResults.workspaceId, workspaceId),
+      ),
+    )
+    .orderBy(asc(probeResults.checkedAt));
 }
 
 /** Deletes up to `limit` probe results checked before `before` (bounded, like heartbeats). */

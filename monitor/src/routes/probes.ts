@@ -68,7 +68,7 @@ export function toProbeView(p: Probe) {
   };
 }
 
-const resultView = (r: ProbeResult) => ({
+export const resultView = (r: ProbeResult) => ({
   id: r.id,
   checkedAt: r.checkedAt,
   status: r.status,
@@ -149,6 +149,102 @@ function sealer(deps: Deps) {
   return deps.secretBox;
 }
 
+/**
+ * Adds a probe: the kind's defaults, the target and component checks, the access token sealed. Shared by
+ * `POST /v1/probes` and the admin page (`site/probes-admin.ts`), which validate with `newProbeSchema` first.
+ */
+export async function addProbe(deps: Deps, workspaceId: string, body: z.output<typeof newProbeSchema>) {
+  const defaults = body.kind === 'sms_canary' ? CANARY_DEFAULTS : DEFAULTS;
+  const intervalMs = body.intervalMs ?? defaults.intervalMs;
+  const timeoutMs = body.timeoutMs ?? Math.min(defaults.timeoutMs, intervalMs);
+  checkTiming(body.kind, { intervalMs, timeoutMs });
+  const allowPrivate = ('allowPrivate' in body && body.allowPrivate) || false;
+  const config = body.config as Record<string, unknown>;
+  if (body.kind === 'sms_canary') await checkCanaryDevices(deps, workspaceId, body.config);
+  else if (body.kind !== 'self') checkReachable(config, allowPrivate);
+  await checkComponent(deps, workspaceId, body.componentId);
+  // A self-probe feeds the workspace's Platform component unless told otherwise.
+  const componentId =
+    body.componentId !== undefined
+      ? body.componentId
+      : body.kind === 'self'
+        ? ((await listComponents(deps.db, workspaceId)).find((x) => x.source === 'platform')?.id ?? null)
+        : null;
+  if ((await countProbes(deps.db, workspaceId)) >= MAX_PROBES_PER_WORKSPACE)
+    throw new ApiError(
+      409,
+      'too_many_probes',
+      `A workspace may have at most ${MAX_PROBES_PER_WORKSPACE} probes.`,
+    );
+  const now = deps.clock.now();
+  const id = newId('prb', now);
+  const secretCiphertext =
+    body.kind === 'whatsapp' ? await sealer(deps).seal(body.accessToken, probeSecretContext(id)) : null;
+  return insertProbe(deps.db, {
+    id,
+    workspaceId,
+    name: body.name,
+    kind: body.kind,
+    componentId,
+    config,
+    secretCiphertext,
+    intervalMs,
+    timeoutMs,
+    retries: ('retries' in body ? body.retries : undefined) ?? defaults.retries,
+    allowPrivate,
+    enabled: body.enabled ?? true,
+    nextRunAt: now,
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+/** Changes a probe (`PATCH /v1/probes/{id}` and the admin page); `body` is checked by `probePatchSchema`. */
+export async function changeProbe(
+  deps: Deps,
+  workspaceId: string,
+  id: string,
+  body: z.output<typeof probePatchSchema>,
+) {
+  const current = await findProbe(deps.db, workspaceId, id);
+  if (!current) throw notFound();
+  if (body.accessToken !== undefined && current.kind !== 'whatsapp')
+    throw new ApiError(400, 'unknown_field', 'Only WhatsApp probes take an access token.', 'accessToken');
+  if (current.kind === 'sms_canary')
+    for (const field of ['retries', 'allowPrivate'] as const)
+      if (body[field] !== undefined)
+        throw new ApiError(400, 'unknown_field', `An SMS canary takes no '${field}'.`, field);
+  const config = body.config !== undefined ? checkConfig(current.kind, body.config) : current.config;
+  const allowPrivate = body.allowPrivate ?? current.allowPrivate;
+  if (current.kind === 'sms_canary') {
+    if (body.config !== undefined)
+      await checkCanaryDevices(deps, workspaceId, config as unknown as SmsCanaryConfig);
+  } else if (current.kind !== 'self') checkReachable(config, allowPrivate);
+  const intervalMs = body.intervalMs ?? current.intervalMs;
+  const timeoutMs = body.timeoutMs ?? current.timeoutMs;
+  checkTiming(current.kind, { intervalMs, timeoutMs });
+  if (body.componentId !== undefined) await checkComponent(deps, workspaceId, body.componentId);
+  const now = deps.clock.now();
+  const patch: ProbePatch = {
+    ...(body.name !== undefined ? { name: body.name } : {}),
+    ...(body.componentId !== undefined ? { componentId: body.componentId } : {}),
+    ...(body.config !== undefined ? { config } : {}),
+    ...(body.retries !== undefined ? { retries: body.retries } : {}),
+    ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
+    allowPrivate,
+    intervalMs,
+    timeoutMs,
+    updatedAt: now,
+  };
+  if (body.accessToken !== undefined)
+    patch.secretCiphertext = await sealer(deps).seal(body.accessToken, probeSecretContext(current.id));
+  // A changed target or a resumed probe runs on the next tick.
+  if (body.config !== undefined || body.enabled === true) patch.nextRunAt = now;
+  const row = await updateProbe(deps.db, workspaceId, current.id, patch);
+  if (!row) throw notFound();
+  return row;
+}
+
 export const probeRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
@@ -198,52 +294,7 @@ export const probeRoutes = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => {
-      const deps = c.var.deps;
-      const { workspaceId } = c.var.admin;
-      const body = c.req.valid('json');
-      const defaults = body.kind === 'sms_canary' ? CANARY_DEFAULTS : DEFAULTS;
-      const intervalMs = body.intervalMs ?? defaults.intervalMs;
-      const timeoutMs = body.timeoutMs ?? Math.min(defaults.timeoutMs, intervalMs);
-      checkTiming(body.kind, { intervalMs, timeoutMs });
-      const allowPrivate = ('allowPrivate' in body && body.allowPrivate) || false;
-      const config = body.config as Record<string, unknown>;
-      if (body.kind === 'sms_canary') await checkCanaryDevices(deps, workspaceId, body.config);
-      else if (body.kind !== 'self') checkReachable(config, allowPrivate);
-      await checkComponent(deps, workspaceId, body.componentId);
-      // A self-probe feeds the workspace's Platform component unless told otherwise.
-      const componentId =
-        body.componentId !== undefined
-          ? body.componentId
-          : body.kind === 'self'
-            ? ((await listComponents(deps.db, workspaceId)).find((x) => x.source === 'platform')?.id ?? null)
-            : null;
-      if ((await countProbes(deps.db, workspaceId)) >= MAX_PROBES_PER_WORKSPACE)
-        throw new ApiError(
-          409,
-          'too_many_probes',
-          `A workspace may have at most ${MAX_PROBES_PER_WORKSPACE} probes.`,
-        );
-      const now = deps.clock.now();
-      const id = newId('prb', now);
-      const secretCiphertext =
-        body.kind === 'whatsapp' ? await sealer(deps).seal(body.accessToken, probeSecretContext(id)) : null;
-      const row = await insertProbe(deps.db, {
-        id,
-        workspaceId,
-        name: body.name,
-        kind: body.kind,
-        componentId,
-        config,
-        secretCiphertext,
-        intervalMs,
-        timeoutMs,
-        retries: ('retries' in body ? body.retries : undefined) ?? defaults.retries,
-        allowPrivate,
-        enabled: body.enabled ?? true,
-        nextRunAt: now,
-        createdAt: now,
-        updatedAt: now,
-      });
+      const row = await addProbe(c.var.deps, c.var.admin.workspaceId, c.req.valid('json'));
       return c.json(toProbeView(row), 201);
     },
   )
@@ -280,45 +331,12 @@ export const probeRoutes = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => {
-      const deps = c.var.deps;
-      const { workspaceId } = c.var.admin;
-      const current = await findProbe(deps.db, workspaceId, c.req.valid('param').id);
-      if (!current) throw notFound();
-      const body = c.req.valid('json');
-      if (body.accessToken !== undefined && current.kind !== 'whatsapp')
-        throw new ApiError(400, 'unknown_field', 'Only WhatsApp probes take an access token.', 'accessToken');
-      if (current.kind === 'sms_canary')
-        for (const field of ['retries', 'allowPrivate'] as const)
-          if (body[field] !== undefined)
-            throw new ApiError(400, 'unknown_field', `An SMS canary takes no '${field}'.`, field);
-      const config = body.config !== undefined ? checkConfig(current.kind, body.config) : current.config;
-      const allowPrivate = body.allowPrivate ?? current.allowPrivate;
-      if (current.kind === 'sms_canary') {
-        if (body.config !== undefined)
-          await checkCanaryDevices(deps, workspaceId, config as unknown as SmsCanaryConfig);
-      } else if (current.kind !== 'self') checkReachable(config, allowPrivate);
-      const intervalMs = body.intervalMs ?? current.intervalMs;
-      const timeoutMs = body.timeoutMs ?? current.timeoutMs;
-      checkTiming(current.kind, { intervalMs, timeoutMs });
-      if (body.componentId !== undefined) await checkComponent(deps, workspaceId, body.componentId);
-      const now = deps.clock.now();
-      const patch: ProbePatch = {
-        ...(body.name !== undefined ? { name: body.name } : {}),
-        ...(body.componentId !== undefined ? { componentId: body.componentId } : {}),
-        ...(body.config !== undefined ? { config } : {}),
-        ...(body.retries !== undefined ? { retries: body.retries } : {}),
-        ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
-        allowPrivate,
-        intervalMs,
-        timeoutMs,
-        updatedAt: now,
-      };
-      if (body.accessToken !== undefined)
-        patch.secretCiphertext = await sealer(deps).seal(body.accessToken, probeSecretContext(current.id));
-      // A changed target or a resumed probe runs on the next tick.
-      if (body.config !== undefined || body.enabled === true) patch.nextRunAt = now;
-      const row = await updateProbe(deps.db, workspaceId, current.id, patch);
-      if (!row) throw notFound();
+      const row = await changeProbe(
+        c.var.deps,
+        c.var.admin.workspaceId,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+      );
       return c.json(toProbeView(row), 200);
     },
   )

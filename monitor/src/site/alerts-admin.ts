@@ -13,13 +13,12 @@ import {
   removeAlertSubscription,
 } from '@lifeline/db';
 import type { AlertRule } from '@lifeline/db/schema';
-import type { z } from 'zod';
-import type { AdminResult, AlertRuleRow, AlertsAdmin } from '../../../status-site/src/read-model.ts';
+import type { AlertRuleRow, AlertsAdmin } from '../../../status-site/src/read-model.ts';
 import { addAlertSubscription, addSilence, changeAlertRule } from '../alerting/admin.ts';
 import { alertRulePatchSchema, newAlertSubscriptionSchema, newSilenceSchema } from '../contract/alerts.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError, validationError } from '../http/errors.ts';
 import { alertView, silenceView, subscriptionView } from '../routes/alerts.ts';
+import { attempt } from './attempt.ts';
 
 const ruleRow = (r: AlertRule): AlertRuleRow => ({
   id: r.id,
@@ -33,22 +32,6 @@ const ruleRow = (r: AlertRule): AlertRuleRow => ({
   public: r.public,
   updatedAt: r.updatedAt,
 });
-
-/** Validates `input` with the API's schema, runs `f`, and turns a refusal into its message. */
-async function attempt<S extends z.ZodType, T>(
-  schema: S,
-  input: unknown,
-  f: (body: z.output<S>) => Promise<T>,
-): Promise<AdminResult<T>> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) return { ok: false, error: validationError(parsed.error, 'form').message };
-  try {
-    return { ok: true, value: await f(parsed.data) };
-  } catch (err) {
-    if (err instanceof ApiError) return { ok: false, error: err.message };
-    throw err;
-  }
-}
 
 export function createAlertsAdmin(deps: Pick<Deps, 'db' | 'secretBox' | 'alerts'>): AlertsAdmin {
   const { db } = deps;

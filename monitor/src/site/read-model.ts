@@ -63,6 +63,7 @@ import { createApiKey } from '../routes/api-keys.ts';
 import { deviceViews } from '../services/device-view.ts';
 import { createEnrollmentCode } from '../services/enrollment.ts';
 import { createAlertsAdmin } from './alerts-admin.ts';
+import { createProbesAdmin } from './probes-admin.ts';
 
 const DAY = 86_400_000;
 const BAR_DAYS = 90;
@@ -473,7 +474,7 @@ function thin<T>(rows: T[], max: number): T[] {
 }
 
 /** The admin model: views that need the monitor's rules, scoped to a workspace. */
-export function createAdminModel(deps: Pick<Deps, 'db' | 'authCache' | 'secretBox' | 'alerts'>): AdminModel {
+export function createAdminModel(deps: Deps): AdminModel {
   const { db } = deps;
   return {
     async devices(workspaceId, now) {
@@ -588,5 +589,6 @@ export function createAdminModel(deps: Pick<Deps, 'db' | 'authCache' | 'secretBo
     },
     revokeEnrollmentCode: (workspaceId, id, now) => revokeEnrollmentCode(db, workspaceId, id, now),
     alerts: createAlertsAdmin(deps),
+    probes: createProbesAdmin(deps),
   };
 }

@@ -5,6 +5,8 @@
 interface ChartData {
   /** The admin device page: heartbeat samples of the last 24 h. */
   device?: { labels: string[]; battery: (number | null)[]; signal: (number | null)[]; queue: number[] };
+  /** The admin probe pages: each probe's run latencies (ms), by the holder's `data-key`. */
+  latency?: Record<string, { labels: string[]; values: (number | null)[] }>;
   labels: string[];
   carriers: { name: string; ratios: (number | null)[] }[];
   overall: (number | null)[];
@@ -135,6 +137,36 @@ export async function drawCharts(): Promise<void> {
               position: 'right',
               grid: { drawOnChartArea: false },
             },
+          },
+        },
+      });
+    } else if (holder.dataset.chart === 'latency' && data.latency?.[holder.dataset.key ?? '']) {
+      const l = data.latency[holder.dataset.key ?? '']!;
+      // A small one in the probes list (no axes), a full one on a probe's page.
+      const small = holder.classList.contains('spark');
+      new Chart(canvas, {
+        type: 'line',
+        data: {
+          labels: l.labels,
+          datasets: [
+            {
+              label: 'Latency (ms)',
+              data: l.values,
+              borderColor: PALETTE[0],
+              backgroundColor: PALETTE[0],
+              pointRadius: small ? 0 : 2,
+              borderWidth: small ? 1.5 : 2,
+              spanGaps: true,
+            },
+          ],
+        },
+        options: {
+          maintainAspectRatio: false,
+          animation: false,
+          plugins: { legend: { display: !small } },
+          scales: {
+            x: { display: !small },
+            y: { display: !small, suggestedMin: 0, ticks: { callback: (v: string | number) => `${v} ms` } },
           },
         },
       });

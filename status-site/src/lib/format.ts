@@ -41,6 +41,29 @@ export const day = (t: number) => dayFmt.format(t);
 export const shortDay = (t: number) => shortDayFmt.format(t);
 export const dateTime = (t: number) => `${timeFmt.format(t)} UTC`;
 export const iso = (t: number) => new Date(t).toISOString();
+const hourMinuteFmt = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'UTC',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+/** `14:05` (UTC), for chart labels. */
+export const hourMinute = (t: number) => hourMinuteFmt.format(t);
+
+/**
+ * The `<script type="application/json" id="chart-data">` text of an admin page's charts (the public
+ * page's parts empty): safe inside the element, `<` escaped.
+ */
+export function chartJson(charts: Record<string, unknown>): string {
+  return JSON.stringify({
+    labels: [],
+    carriers: [],
+    overall: [],
+    target: 0,
+    budget: { labels: [], remaining: [] },
+    ...charts,
+  }).replace(/</g, '\\u003c');
+}
 
 export const STATUS_LABEL: Record<ComponentStatus, string> = {
   operational: 'Operational',
