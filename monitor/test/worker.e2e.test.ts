@@ -262,6 +262,16 @@ describe('the Worker in workerd (wrangler dev, local D1)', () => {
     expect(sheet.headers.get('cache-control')).toContain('immutable');
     expect((await http('GET', '/history')).text).toContain('</html>');
     expect((await http('GET', '/s/no-such-page')).status).toBe(404);
+    expect((await http('GET', '/subscribe/push')).text).toContain('</html>');
+    // The subscribe form posts to the same page code as on Node (no SECRETS_KEY here: it says so, no 5xx).
+    const subscribed = await fetch(`${baseUrl}/subscribe`, {
+      method: 'POST',
+      body: new URLSearchParams({ email: 'visitor@example.com' }),
+      headers: { origin: baseUrl },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(15_000),
+    });
+    expect(subscribed.status, await subscribed.text()).toBeLessThan(500);
     const admin = await http('GET', '/admin');
     expect(admin.status).toBe(404);
     expect(admin.text).toContain('Node server');
