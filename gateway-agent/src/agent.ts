@@ -40,6 +40,7 @@ import {
   type Telemetry,
 } from './drivers/driver.ts';
 import { engineIdOf, parseEngineId } from './engine-id.ts';
+import { InboundForwarder, InboundOutbox } from './inbound.ts';
 import type { Journal, JournalMessage, JournalReceipt } from './journal.ts';
 import { SegmentRateLimiter, type SimLimits } from './rate-limit.ts';
 import {
@@ -151,6 +152,8 @@ export class Agent {
     receiptsPosted: 0,
   };
   readonly limiter: SegmentRateLimiter;
+  /** Received SMS canaries on their way to the server (nothing else the phone receives leaves it). */
+  readonly inbound: InboundForwarder;
   heartbeatIntervalS: number;
   /** `online` once a heartbeat was answered; `offline` while the server cannot be reached. */
   connection: 'connecting' | 'online' | 'offline' | 'paused' = 'connecting';
@@ -187,6 +190,15 @@ export class Agent {
     this.#random = options.random ?? Math.random;
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#persist = options.persistStatus ?? true;
+    this.inbound = new InboundForwarder({
+      outbox: new InboundOutbox(this.journal),
+      client: this.client,
+      clock: this.clock,
+      backoff: this.#backoff,
+      random: this.#random,
+      onRefused: (_sms, err) =>
+        this.#log('error', 'server refused a received canary; dropping it', { code: err.code }),
+    });
   }
 
   get stopped(): boolean {
@@ -216,7 +228,12 @@ export class Agent {
       await this.#recover();
       // Announce this run before asking for work: the server routes only to devices it sees online.
       await this.heartbeat();
-      const loops = [this.#heartbeatLoop(true), this.#receiptLoop(), this.#reconcileLoop()];
+      const loops = [
+        this.#heartbeatLoop(true),
+        this.#receiptLoop(),
+        this.#reconcileLoop(),
+        this.#inboundLoop(),
+      ];
       if (this.#opts.poll !== false) loops.push(this.#pollLoop());
       await Promise.all(loops);
       await this.#processing.catch(() => {});
@@ -282,6 +299,7 @@ export class Agent {
   #onEvent(event: DriverEvent): void {
     if (event.type === 'received') {
       this.counters.received++;
+      this.inbound.accept(event);
       return;
     }
     const receipt = receiptOfEvent(event);
@@ -790,6 +808,17 @@ export class Agent {
         this.#log('warn', 'reconcile failed', { error: err instanceof Error ? err.message : String(err) }),
       );
       this.journal.prune(this.clock.now());
+      this.inbound.outbox.prune(this.clock.now());
     }
+  }
+
+  /** Posts received canaries (held while paused: the server refuses a paused device). */
+  #inboundLoop(): Promise<void> {
+    return this.inbound.run({
+      signal: this.#abort.signal,
+      ready: () => this.connection !== 'paused',
+      onError: (err) => this.#handleServerError(err, 'inbound'),
+      onPosted: () => this.#reachedServer(),
+    });
   }
 }

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as contract from '@lifeline/monitor/contract';
 import { canaryText, type InboundSms } from '@lifeline/monitor/contract';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InboundForwarder, InboundOutbox } from './inbound.ts';
+import { canaryNonceOf, InboundForwarder, InboundOutbox, MAX_INBOUND_PER_BATCH } from './inbound.ts';
 import { Journal, openJournalDb } from './journal.ts';
 import { ApiError, TransientError } from './server-client.ts';
 
@@ -30,6 +31,23 @@ class FakeClient {
     return messages.map(() => ({ nonce: NONCE, outcome: 'recorded' as const }));
   }
 }
+
+describe('the canary marker', () => {
+  it("is the server's: the same nonce from the same texts, nothing from others", () => {
+    const texts = [
+      ...Array.from({ length: 50 }, () => canaryText(contract.newCanaryNonce())),
+      `Fwd: ${canaryText(NONCE)}`,
+      'Lifeline canary 0123456789ABCDEFG',
+      'Lifeline canary 0123456789abcdef',
+      'lifeline canary 0123456789ABCDEF',
+      'Lifeline canary 0123456789ABCDEI',
+      'Your code is 123456',
+    ];
+    for (const t of texts) expect(canaryNonceOf(t), t).toBe(contract.canaryNonceOf(t));
+    expect(canaryNonceOf(canaryText(NONCE))).toBe(NONCE);
+    expect(MAX_INBOUND_PER_BATCH).toBe(contract.MAX_INBOUND_PER_BATCH);
+  });
+});
 
 describe('received SMS canaries', () => {
   const dirs: string[] = [];

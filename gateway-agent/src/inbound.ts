@@ -9,17 +9,25 @@
  * same canary (engines repeat webhooks) is kept once. Once answered, its text is forgotten.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import {
-  canaryNonceOf,
-  type InboundResult,
-  type InboundSms,
-  MAX_INBOUND_PER_BATCH,
-} from '@lifeline/monitor/contract';
+import type { InboundResult, InboundSms } from '@lifeline/monitor/contract';
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
 import { type Clock, sleep } from './clock.ts';
 import type { DriverEvent } from './drivers/driver.ts';
 import type { Journal } from './journal.ts';
 import { ApiError } from './server-client.ts';
+
+/**
+ * The server's canary marker (`monitor/src/contract/inbound.ts`), restated here because the agent bundle
+ * takes only types from the contract (its runtime would pull in zod); `inbound.test.ts` holds the two
+ * to the same texts.
+ */
+const CANARY_PATTERN = /Lifeline canary ([0-9A-HJKMNP-TV-Z]{16})(?![0-9A-Z])/;
+export const MAX_INBOUND_PER_BATCH = 100;
+
+/** The nonce of a canary text, or null for any other SMS (which must not leave the phone). */
+export function canaryNonceOf(text: string): string | null {
+  return CANARY_PATTERN.exec(text)?.[1] ?? null;
+}
 
 export interface InboundClient {
   inbound(messages: InboundSms[], signal?: AbortSignal): Promise<InboundResult[]>;
@@ -172,7 +180,9 @@ export class InboundForwarder {
     try {
       while (!ctx.signal.aborted) {
         if (!ctx.ready() || this.outbox.pendingCount() === 0) {
-          await this.#wait(5_000);
+          // A canary arriving wakes the loop at once; the timer only catches a resume after a pause (and
+          // stays long, so 10,000 simulated phones in one process cost little while idle).
+          await this.#wait(30_000);
           continue;
         }
         try {

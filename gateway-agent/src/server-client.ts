@@ -6,7 +6,14 @@
  * - `TransientError`: network down, timeout, 5xx, 429: retry later with backoff.
  */
 
-import type { HeartbeatBody, LeasedMessage, Receipt, ReceiptResult } from '@lifeline/monitor/contract';
+import type {
+  HeartbeatBody,
+  InboundResult,
+  InboundSms,
+  LeasedMessage,
+  Receipt,
+  ReceiptResult,
+} from '@lifeline/monitor/contract';
 import { type HttpResponse, httpRequest } from './http.ts';
 
 export const MAX_RECEIPTS_PER_BATCH = 500;
@@ -160,6 +167,18 @@ export class ServerClient {
       signal,
     });
     return json<{ results: ReceiptResult[] }>(res).results;
+  }
+
+  /** Posts up to 100 received SMS canaries; one result per message, in order. */
+  async inbound(messages: InboundSms[], signal?: AbortSignal): Promise<InboundResult[]> {
+    const res = await call(`${this.url}/v1/inbound`, {
+      method: 'POST',
+      headers: { ...this.#headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages }),
+      timeoutMs: this.#timeoutMs,
+      signal,
+    });
+    return json<{ results: InboundResult[] }>(res).results;
   }
 
   /** This device as the server sees it (for `doctor`). */

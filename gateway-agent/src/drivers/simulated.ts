@@ -8,6 +8,10 @@
  * memory for the fleet simulator, or in its own SQLite file (`storePath`) so the simulated phone's engine
  * survives the agent being killed, answers `lookup` honestly afterwards, and serves as the ledger of
  * everything ever handed to the engine that the kill -9 test checks.
+ *
+ * A SIM with a `number` joins the process's simulated carrier network (`sim-network.ts`): a message one
+ * simulated phone sends to another's number is received there when the carrier delivers it (the SMS
+ * canary between simulated phones). `updateSim` changes a SIM's carrier while running (credit runs out).
  */
 import { DatabaseSync } from 'node:sqlite';
 import { type Clock, systemClock } from '../clock.ts';
@@ -20,6 +24,7 @@ import {
   type SendRequest,
   type Telemetry,
 } from './driver.ts';
+import { type SimNetwork, simNetwork } from './sim-network.ts';
 
 export interface SimCarrier {
   name: string;
@@ -34,7 +39,8 @@ export interface SimCarrier {
 
 export interface SimulatedOptions {
   seed?: number;
-  sims?: { slot: number; carrier: SimCarrier; signalDbm?: number }[];
+  /** Each SIM; one with a `number` (E.164) receives what other simulated phones send to it. */
+  sims?: { slot: number; carrier: SimCarrier; signalDbm?: number; number?: string }[];
   /** Ms from hand-over to `sent`, and from `sent` to the delivery report: [min, max]. */
   latencyMs?: { sent: [number, number]; delivered: [number, number] };
   battery?: { startPercent: number; drainPerHour: number; charging: boolean; temperatureC?: number };
@@ -49,6 +55,8 @@ export interface SimulatedOptions {
   /** Keep the engine's state in this SQLite file instead of memory. */
   storePath?: string;
   clock?: Clock;
+  /** The simulated carrier network the SIMs join (default: the process's own). */
+  network?: SimNetwork;
 }
 
 export const DEFAULT_CARRIERS: SimCarrier[] = [
@@ -330,9 +338,13 @@ export class SimulatedDriver implements Driver {
   readonly name = 'simulated';
   readonly capabilities = { sentReports: true, deliveryReports: true, simChoice: true };
   readonly store: EngineStore;
-  readonly #opts: Required<Omit<SimulatedOptions, 'storePath' | 'clock'>>;
+  readonly #opts: Required<Omit<SimulatedOptions, 'storePath' | 'clock' | 'network'>>;
   readonly #clock: Clock;
   readonly #startedAt: number;
+  readonly #network: SimNetwork;
+  /** Texts on their way to another simulated phone, until the carrier delivers them (memory only). */
+  readonly #inTransit = new Map<string, { to: string; from: string; text: string }>();
+  #detach: (() => void)[] = [];
   #onEvent: ((event: DriverEvent) => void) | null = null;
   #timer: NodeJS.Timeout | null = null;
   #timerAt = Number.POSITIVE_INFINITY;
@@ -351,6 +363,14 @@ export class SimulatedDriver implements Driver {
     };
     this.store = options.storePath ? new SqliteEngineStore(options.storePath) : new MemoryEngineStore();
     this.#startedAt = this.#clock.now();
+    this.#network = options.network ?? simNetwork;
+  }
+
+  /** Changes a SIM's carrier behaviour from now on (e.g. `{ sendFailureRate: 1 }`: its credit ran out). */
+  updateSim(slot: number, carrier: Partial<SimCarrier>): void {
+    this.#opts.sims = this.#opts.sims.map((s) =>
+      s.slot === slot ? { ...s, carrier: { ...s.carrier, ...carrier } } : s,
+    );
   }
 
   #offline(now: number): boolean {
@@ -364,11 +384,17 @@ export class SimulatedDriver implements Driver {
 
   async start(onEvent: (event: DriverEvent) => void): Promise<void> {
     this.#onEvent = onEvent;
+    for (const sim of this.#opts.sims)
+      if (sim.number)
+        this.#detach.push(
+          this.#network.attach(sim.number, sim.slot, (sms) => this.#onEvent?.({ type: 'received', ...sms })),
+        );
     this.#pump();
   }
 
   async stop(): Promise<void> {
     this.#onEvent = null;
+    for (const detach of this.#detach.splice(0)) detach();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#timerAt = Number.POSITIVE_INFINITY;
@@ -397,6 +423,11 @@ export class SimulatedDriver implements Driver {
                 : 'failed';
         const code = e.event.type === 'failed' ? (e.event.errorCode ?? null) : null;
         this.store.emitted(e.seq, e.id, state, e.event.at, code);
+        const sms = this.#inTransit.get(e.id);
+        if (sms && (state === 'delivered' || state === 'undelivered' || state === 'failed')) {
+          this.#inTransit.delete(e.id);
+          if (state === 'delivered') this.#network.deliver(sms.to, { ...sms, at: e.event.at });
+        }
       }
     }
     this.#arm();
@@ -453,6 +484,11 @@ export class SimulatedDriver implements Driver {
     if (!this.store.insert(record, fate.events)) {
       // The engine's duplicate guard: the same id is never sent twice.
       throw new SendError('DUPLICATE_ID', `the engine already has message ${request.id}`, 'maybe');
+    }
+    if (this.#network.has(request.to)) {
+      const from =
+        this.#opts.sims.find((s) => s.slot === request.simSlot)?.number ?? this.#opts.sims[0]?.number;
+      this.#inTransit.set(request.id, { to: request.to, from: from ?? '+10000000000', text: request.text });
     }
     this.#arm();
     const [lo, hi] = this.#opts.acceptLatencyMs;

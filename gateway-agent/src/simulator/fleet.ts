@@ -114,6 +114,11 @@ interface Phone {
   };
 }
 
+/** The number of the simulated phone `index`'s SIM: +447700800000 and up (customers' are +4477009…). */
+export function simulatedNumber(index: number): string {
+  return `+4477008${String(index).padStart(5, '0')}`;
+}
+
 export class Fleet {
   readonly options: FleetOptions;
   readonly db: DatabaseSync;
@@ -177,7 +182,8 @@ export class Fleet {
       }
       const driver = new SimulatedDriver({
         seed: (this.options.seed ?? 42) + index,
-        sims: [{ slot: 0, carrier, signalDbm: -70 - Math.floor(rnd() * 40) }],
+        // Numbered on the simulated carrier network, so an SMS canary can go from one phone to another.
+        sims: [{ slot: 0, carrier, signalDbm: -70 - Math.floor(rnd() * 40), number: simulatedNumber(index) }],
         latencyMs: { sent: [300, 3_000], delivered: [1_000, 15_000] },
         battery: {
           startPercent: 40 + Math.floor(rnd() * 60),
