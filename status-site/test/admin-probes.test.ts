@@ -96,6 +96,8 @@ describe('admin probes pages', () => {
       'password',
     );
     expect(await page.locator('script[src]').count()).toBe(0);
+    await page.click('#new-http > summary');
+    await screenshot(page, 'admin-probes-new');
   });
 
   it('refuses what the API refuses, with its message, and keeps what was typed', async () => {
