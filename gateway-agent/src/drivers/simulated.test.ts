@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { engineIdOf } from '../engine-id.ts';
 import type { DriverEvent } from './driver.ts';
+import { SimNetwork } from './sim-network.ts';
 import { planFate, type SimCarrier, SimulatedDriver } from './simulated.ts';
 
 const noService: SimCarrier = {
@@ -52,5 +53,51 @@ describe('simulated engine, a second attempt of a message', () => {
     expect(differ.length).toBeGreaterThan(15);
     // And the same attempt always the same one (a rerun gives the same outcomes).
     for (const id of ids) expect(fate(engineIdOf(id, 1))).toEqual(fate(engineIdOf(id, 1)));
+  });
+});
+
+describe('simulated carrier network', () => {
+  const carrier: SimCarrier = { name: 'Vodafone UK', deliveryRate: 1, sendFailureRate: 0 };
+  const phone = (number: string, network: SimNetwork) =>
+    new SimulatedDriver({
+      sims: [{ slot: 0, carrier, number }],
+      latencyMs: { sent: [0, 0], delivered: [0, 0] },
+      network,
+    });
+  const to = (id: string, recipient: string, text = 'Lifeline canary 0123456789ABCDEF: test') => ({
+    ...request(id),
+    to: recipient,
+    text,
+  });
+
+  it('a phone texting another simulated phone makes it receive the SMS when delivered; not when it failed', async () => {
+    const network = new SimNetwork();
+    const [a, b] = [phone('+447700800001', network), phone('+447700800002', network)];
+    const atA: DriverEvent[] = [];
+    const atB: DriverEvent[] = [];
+    await a.start((e) => atA.push(e));
+    await b.start((e) => atB.push(e));
+    await a.send(to('msg_1-1', '+447700800002'));
+    await until(() => atB.length === 1);
+    expect(atA.map((e) => e.type)).toEqual(['sent', 'delivered']);
+    expect(atB[0]).toMatchObject({
+      type: 'received',
+      from: '+447700800001',
+      text: 'Lifeline canary 0123456789ABCDEF: test',
+      simSlot: 0,
+    });
+    // Credit runs out: the SMS fails on the phone, and nothing arrives.
+    a.updateSim(0, { sendFailureRate: 1 });
+    await a.send(to('msg_2-1', '+447700800002'));
+    await until(() => atA.length === 3);
+    expect(atA[2]).toMatchObject({ type: 'failed', stage: 'send' });
+    // A number nobody in the process holds, and a stopped phone, receive nothing.
+    a.updateSim(0, { sendFailureRate: 0 });
+    await b.stop();
+    await a.send(to('msg_3-1', '+447700800002'));
+    await a.send(to('msg_4-1', '+447700900999'));
+    await until(() => atA.filter((e) => e.type === 'delivered').length === 3);
+    expect(atB).toHaveLength(1);
+    await a.stop();
   });
 });
