@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: starts a Lifeline server (`monitor/src/node.ts`) on a fresh database in a temp
  * directory (or DEMO_DATA_DIR), reads the admin key from its first-run banner, and runs a small simulated
- * fleet against it, so a live fleet shows up within a minute. Ctrl-C stops both.
+ * fleet against it, so a live fleet shows up within a minute, with an SMS canary probe from the first
+ * simulated phone to the second. Ctrl-C stops both.
  *
  *   npm run demo -- [--devices 5] [--rate 30] [--chaos] [--port 8787]
  */
@@ -63,6 +64,7 @@ const code = await runFleet({
   devices: Number(values.devices),
   ratePerMin: Number(values.rate),
   chaos: Boolean(values.chaos),
+  canary: true,
   ...(values.duration ? { durationS: Number(values.duration) } : {}),
 });
 stopServer();

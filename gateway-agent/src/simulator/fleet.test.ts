@@ -24,9 +24,12 @@ it('runs 20 simulated phones in one process: all online, messages flow to delive
     outboxWaitS: 2,
     rampMs: 200,
     seed: 7,
+    canary: true,
   });
   try {
     await fleet.enroll();
+    // The canary's sender always delivers, so the canary below does not depend on the draw.
+    fleet.phones[0]!.driver.updateSim(0, { deliveryRate: 1, sendFailureRate: 0 });
     fleet.start();
     await waitFor(() => fleet.stats().online === 20, 10_000, 'all online');
     const devices = (await s.request('GET', '/v1/devices?limit=200')).json.devices as { liveness: string }[];
@@ -38,8 +41,24 @@ it('runs 20 simulated phones in one process: all online, messages flow to delive
     expect(progressLine(stats)).toMatch(
       /^devices online 20\/20 \| messages queued \d+ \| sent \d+ \| delivered \d+/,
     );
+
+    // The SMS canary: phone 1 texts phone 2 over the simulated carrier network; the next run judges it up.
+    const [probe] = (await s.request('GET', '/v1/probes')).json.probes;
+    expect(probe).toMatchObject({ kind: 'sms_canary', intervalMs: 60_000 });
+    await s.tick();
+    const [one, two] = fleet.phones;
+    // (The fleet's carriers take up to 18 s to send and deliver.)
+    await waitFor(() => two!.agent?.counters.received === 1, 30_000, 'phone 2 received the canary', 250);
+    await waitFor(() => two!.agent!.inbound.outbox.pendingCount() === 0, 5_000, 'canary reported');
+    await waitFor(() => one!.agent!.journal.pendingReceiptCount() === 0, 5_000, 'receipts reported');
+    s.clock.advance(60_000);
+    await one!.agent!.heartbeat();
+    await two!.agent!.heartbeat();
+    await s.tick();
+    const results = (await s.request('GET', `/v1/probes/${probe.id}/results?limit=1`)).json.results;
+    expect(results[0]).toMatchObject({ status: 'up', data: { failedStage: null } });
   } finally {
     await fleet.stop();
     fleet.close();
   }
-}, 60_000);
+}, 90_000);

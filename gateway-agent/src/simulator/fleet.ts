@@ -35,6 +35,8 @@ export interface FleetOptions {
   rampMs?: number;
   /** Recipients of simulated messages: `+4477009` + 5 digits. */
   recipients?: number;
+  /** Add an SMS canary probe from phone 1 to phone 2 every minute (the demo does). */
+  canary?: boolean;
   log?: Logger;
 }
 
@@ -168,6 +170,8 @@ export class Fleet {
         return { deviceId, token };
       },
     );
+    if (this.options.canary && enrolled.length >= 2)
+      await this.#addCanary(enrolled[0]!.deviceId, enrolled[1]!.deviceId);
     const carriers = [...DEFAULT_CARRIERS, ...EXTRA_CARRIERS];
     const chaos = this.options.chaos ?? false;
     const now = Date.now();
@@ -206,6 +210,23 @@ export class Fleet {
         poll: index < pollers,
         past: { sent: 0, delivered: 0, failed: 0, heartbeats: 0, heartbeatFailures: 0, leased: 0 },
       });
+    });
+  }
+
+  /** A component and an SMS canary probe: phone 1 texts phone 2 every minute, 30 s to arrive. */
+  async #addCanary(fromDeviceId: string, toDeviceId: string): Promise<void> {
+    const { server, adminKey } = this.options;
+    const component = await api(server, adminKey, 'POST', '/v1/components', {
+      name: 'SMS canary',
+      layer: 'devices',
+    });
+    await api(server, adminKey, 'POST', '/v1/probes', {
+      kind: 'sms_canary',
+      name: 'SMS canary: Sim phone 1 -> Sim phone 2',
+      componentId: component.id,
+      config: { fromDeviceId, toDeviceId, toNumber: simulatedNumber(1) },
+      intervalMs: 60_000,
+      timeoutMs: 30_000,
     });
   }
 
