@@ -138,6 +138,7 @@ describe('canary text', () => {
   });
 
   it('formats durations', () => {
+    expect(formatDuration(28)).toBe('28 ms');
     expect(formatDuration(1_234)).toBe('1.2 s');
     expect(formatDuration(300_000)).toBe('5 min');
     expect(formatDuration(130_000)).toBe('2 min 10 s');

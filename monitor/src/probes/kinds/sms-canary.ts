@@ -43,8 +43,9 @@ export type CanaryStage = (typeof CANARY_STAGES)[number];
 
 const FAILED_STATES: readonly MessageState[] = ['failed', 'undelivered', 'expired', 'cancelled'];
 
-/** Seconds (or minutes and seconds) for a detail line. */
+/** Milliseconds, seconds, or minutes and seconds, for a detail line. */
 export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
   const m = Math.floor(ms / 60_000);
   const s = Math.round((ms % 60_000) / 1_000);
