@@ -1,8 +1,8 @@
 /**
  * Remembers recently seen keys so a repeated engine event is passed on once. Bounded in both time and size
  * (a phone runs for months): a key is forgotten after `ttlMs` or when `maxEntries` newer keys push it out.
- * Forgetting is safe: the agent deduplicates by message id and status as well; this only keeps the noise
- * of a chatty engine away from it.
+ * Forgetting is safe: the agent deduplicates by message, attempt and status as well; this only keeps the
+ * noise of a chatty engine away from it.
  */
 export class RecentKeys {
   private readonly seenAt = new Map<string, number>();
