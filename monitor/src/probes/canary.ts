@@ -29,7 +29,7 @@ export interface CanaryRun {
   queued: boolean;
 }
 
-/** Why no canary can be sent now (a phone gone or paused), or null when one can. */
+/** Why no canary can be sent now (either phone gone or paused), or null when one can. */
 export function cannotSend(config: SmsCanaryConfig, devices: Device[], workspaceId: string): string | null {
   for (const [role, id] of [
     ['sending', config.fromDeviceId],
@@ -37,7 +37,8 @@ export function cannotSend(config: SmsCanaryConfig, devices: Device[], workspace
   ] as const) {
     const d = devices.find((x) => x.id === id && x.workspaceId === workspaceId);
     if (!d || d.status === 'revoked') return `the ${role} phone ${id} is not enrolled`;
-    if (role === 'sending' && d.status === 'paused') return `the sending phone ${id} is paused`;
+    // A paused phone neither sends nor may report what it received (the server refuses it).
+    if (d.status === 'paused') return `the ${role} phone ${id} is paused`;
   }
   return null;
 }
