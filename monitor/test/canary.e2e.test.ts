@@ -30,6 +30,8 @@ describe('SMS canary end to end', () => {
   let hooks: Server;
   const hookBodies: string[] = [];
   let senderPaused = false;
+  /** A phone of another workspace. */
+  let stranger: { deviceId: string; token: string };
 
   const req = (method: string, path: string, body?: unknown, token = key) =>
     s.request(method, path, { token, body });
@@ -121,7 +123,7 @@ describe('SMS canary end to end', () => {
       expect(res.json.error.field, JSON.stringify(res.json)).toBe(field);
     }
     const other = await s.createWorkspace('other-canary');
-    const stranger = await s.enrollDevice('Stranger', other.apiKey);
+    stranger = await s.enrollDevice('Stranger', other.apiKey);
     const res = await req('POST', '/v1/probes', {
       kind: 'sms_canary',
       name: 'Canary',
@@ -170,12 +172,18 @@ describe('SMS canary end to end', () => {
     expect(m.to).toBe(B_NUMBER);
     expect(m.text).toMatch(/^Lifeline canary [0-9A-Z]{16}: /);
     s.clock.advance(3 * S);
+    // Only the receiving phone may report it: not another workspace's phone, nor the sender.
+    const foreign = await s.request('POST', '/v1/inbound', {
+      token: stranger.token,
+      body: { messages: [received(m.text)] },
+    });
+    expect(foreign.json.results[0].outcome).toBe('ignored');
+    expect((await inbound(a, [received(m.text)])).json.results[0].outcome).toBe('ignored');
     expect((await inbound(b, [received(m.text)])).json.results).toEqual([
       { nonce: m.text.slice(16, 32), outcome: 'recorded' },
     ]);
-    // Idempotent; another phone (even the sender) cannot report it; a nonce nobody sent is ignored.
+    // Idempotent; a nonce nobody sent is ignored.
     expect((await inbound(b, [received(m.text)])).json.results[0].outcome).toBe('duplicate');
-    expect((await inbound(a, [received(m.text)])).json.results[0].outcome).toBe('ignored');
     expect((await inbound(b, [received(canaryText('0123456789ABCDEF'))])).json.results[0].outcome).toBe(
       'ignored',
     );
