@@ -239,6 +239,9 @@ describe('SMS canary end to end', () => {
     );
     expect(alerts).toHaveLength(1);
     expect(alerts[0].state).toBe('firing');
+    // The admins are paged, but a canary is an internal test of a phone: the public rule opens no incident.
+    expect(alerts[0].incidentId ?? null).toBeNull();
+    expect((await req('GET', '/v1/incidents')).json.incidents).toEqual([]);
 
     // Sent and delivered, but the receiving phone never sees it (say, the configured number is wrong).
     await send('delivered');

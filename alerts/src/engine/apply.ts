@@ -39,6 +39,11 @@ export interface Condition {
   summary: string;
   deviceId?: string | null;
   componentIds?: string[];
+  /**
+   * Never speaks on the status page, even under a public rule: an SMS canary is Lifeline testing the
+   * customer's own phone, not an upstream the public depends on.
+   */
+  internal?: boolean;
 }
 
 export interface EvaluationInput {
@@ -157,7 +162,8 @@ export function planEvaluation(db: Db, input: EvaluationInput) {
       clearSince: next.clearSince,
       incidentId: current?.incidentId ?? null,
     };
-    if (rule.public) queries.push(...publicIncidentQueries(db, row, rule, c, step.transition, now));
+    if (rule.public && !c.internal)
+      queries.push(...publicIncidentQueries(db, row, rule, c, step.transition, now));
     queries.push(upsertAlertQuery(db, row));
     queries.push(
       insertAlertEventQuery(db, {

@@ -231,6 +231,7 @@ export async function conditionsFor(
             subjectId: p.id,
             subjectName: p.name,
             componentIds: p.componentId ? [p.componentId] : [],
+            internal: p.kind === 'sms_canary',
             active,
             summary: `${rule.name}: ${p.name} is ${p.lastStatus}${p.lastDetail ? ` — ${p.lastDetail}` : ''}`,
           });
