@@ -254,6 +254,44 @@ describe('probes end to end', () => {
     expect((await req('GET', `/v1/probes/${created.json.id}`)).status).toBe(404);
   });
 
+  it('HTTP check: credentials go in secretHeaders, sealed, sent, never shown; refused in plain headers', async () => {
+    const plain = await req('POST', '/v1/probes', {
+      kind: 'http',
+      name: 'x',
+      config: { url: `${upstream.url}/api/v2/summary.json`, headers: { Authorization: 'Bearer leak' } },
+      allowPrivate: true,
+    });
+    expect(plain.status).toBe(400);
+    expect(plain.json.error.field).toBe('config.headers.Authorization');
+    const created = await req('POST', '/v1/probes', {
+      kind: 'http',
+      name: 'Our API',
+      config: { url: `${upstream.url}/api/v2/summary.json`, headers: { 'X-Env': 'prod' } },
+      secretHeaders: { Authorization: 'Bearer s3cret-probe-token' },
+      allowPrivate: true,
+      retries: 0,
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    expect(created.json).toMatchObject({ hasSecret: true, config: { headers: { 'X-Env': 'prod' } } });
+    const [row] = await s.deps.db.select().from(probes).where(eq(probes.id, created.json.id));
+    expect(JSON.stringify(row)).not.toContain('s3cret');
+    await step(MIN);
+    expect(upstream.hits).toContain('GET /api/v2/summary.json Bearer s3cret-probe-token');
+    const listed = await req('GET', '/v1/probes');
+    expect(JSON.stringify(listed.json)).not.toContain('s3cret');
+    // `{}` removes them; another kind cannot take them.
+    const cleared = await req('PATCH', `/v1/probes/${created.json.id}`, { secretHeaders: {} });
+    expect(cleared.json.hasSecret).toBe(false);
+    const self = (await req('GET', '/v1/probes')).json.probes.find(
+      (p: { kind: string }) => p.kind !== 'http',
+    );
+    if (self)
+      expect(
+        (await req('PATCH', `/v1/probes/${self.id}`, { secretHeaders: { A: 'b' } })).json.error.field,
+      ).toBe('secretHeaders');
+    await req('DELETE', `/v1/probes/${created.json.id}`);
+  });
+
   it('the self-probe feeds the Platform component and Layer 1 platform uptime', async () => {
     const created = await req('POST', '/v1/probes', { kind: 'self', name: 'Lifeline itself' });
     expect(created.status, JSON.stringify(created.json)).toBe(201);

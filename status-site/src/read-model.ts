@@ -401,8 +401,11 @@ export interface ProbeField {
 export interface ProbeKindForm {
   kind: string;
   fields: ProbeField[];
-  /** Write-only settings outside `config` (a WhatsApp access token): never shown back. */
-  secrets: { name: string; description: string | null; required: boolean }[];
+  /**
+   * Write-only settings outside `config` (a WhatsApp access token; an HTTP check's secret headers, a map
+   * written `Name: value` a line): never shown back.
+   */
+  secrets: { name: string; description: string | null; required: boolean; input: 'text' | 'map' }[];
   /** Which of intervalMs, timeoutMs, retries, allowPrivate the kind takes. */
   settings: ('intervalMs' | 'timeoutMs' | 'retries' | 'allowPrivate')[];
 }

@@ -24,10 +24,25 @@ const probeUrl = z
 
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be an HTTP header name');
 
+/** Header names that carry credentials: they go in `secretHeaders`, sealed, never in the shown config. */
+export const CREDENTIAL_HEADER =
+  /^(authorization|proxy-authorization|cookie|x-api-key|api-key|x-auth-token)$/i;
+
 export const httpConfigSchema = z.strictObject({
   url: probeUrl,
   method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
-  headers: z.record(headerName, z.string().max(2_000)).optional(),
+  headers: z
+    .record(headerName, z.string().max(2_000))
+    .superRefine((headers, ctx) => {
+      for (const name of Object.keys(headers))
+        if (CREDENTIAL_HEADER.test(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'carries a credential: send it in secretHeaders (stored encrypted, never shown back)',
+          });
+    })
+    .optional(),
   body: z.string().max(10_000).optional(),
   expectStatus: z
     .strictObject({ min: z.number().int().min(100).max(599), max: z.number().int().min(100).max(599) })
@@ -152,9 +167,22 @@ const accessToken = z
   .max(1_000)
   .meta({ description: 'WhatsApp Cloud API access token; stored encrypted, never shown again.' });
 
+const secretHeaders = z
+  .record(headerName, z.string().min(1).max(2_000))
+  .refine((h) => Object.keys(h).length <= 20, { message: 'at most 20 headers' })
+  .meta({
+    description:
+      'HTTP check: headers carrying credentials (e.g. `Authorization`), sent with each request; stored encrypted, never shown again. On a change, `{}` removes them.',
+  });
+
 export const newProbeSchema = z
   .discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('http'), config: httpConfigSchema, ...common }),
+    z.strictObject({
+      kind: z.literal('http'),
+      config: httpConfigSchema,
+      secretHeaders: secretHeaders.optional(),
+      ...common,
+    }),
     z.strictObject({ kind: z.literal('statuspage'), config: statuspageConfigSchema, ...common }),
     z.strictObject({ kind: z.literal('feed'), config: feedConfigSchema, ...common }),
     z.strictObject({ kind: z.literal('whatsapp'), config: whatsappConfigSchema, accessToken, ...common }),
@@ -183,6 +211,7 @@ export const probePatchSchema = z
     name: common.name.optional(),
     config: z.record(z.string(), z.unknown()).optional().meta({ description: "The kind's settings, whole." }),
     accessToken: accessToken.optional(),
+    secretHeaders: secretHeaders.optional(),
   })
   .refine((p) => Object.keys(p).length > 0, { message: 'Send at least one field to change.' })
   .meta({ id: 'ProbePatch' });

@@ -175,7 +175,7 @@ export class ProbeScheduler {
       return {
         status: 'unknown',
         latencyMs: null,
-        detail: 'the stored access token cannot be opened (is SECRETS_KEY the one it was sealed with?)',
+        detail: 'the stored secret cannot be opened (is SECRETS_KEY the one it was sealed with?)',
         attempts: 0,
       };
     return runProbe(

@@ -178,8 +178,13 @@ export async function addProbe(deps: Deps, workspaceId: string, body: z.output<t
     );
   const now = deps.clock.now();
   const id = newId('prb', now);
-  const secretCiphertext =
-    body.kind === 'whatsapp' ? await sealer(deps).seal(body.accessToken, probeSecretContext(id)) : null;
+  const secret =
+    body.kind === 'whatsapp'
+      ? body.accessToken
+      : body.kind === 'http' && body.secretHeaders && Object.keys(body.secretHeaders).length > 0
+        ? JSON.stringify(body.secretHeaders)
+        : null;
+  const secretCiphertext = secret === null ? null : await sealer(deps).seal(secret, probeSecretContext(id));
   return insertProbe(deps.db, {
     id,
     workspaceId,
@@ -210,6 +215,8 @@ export async function changeProbe(
   if (!current) throw notFound();
   if (body.accessToken !== undefined && current.kind !== 'whatsapp')
     throw new ApiError(400, 'unknown_field', 'Only WhatsApp probes take an access token.', 'accessToken');
+  if (body.secretHeaders !== undefined && current.kind !== 'http')
+    throw new ApiError(400, 'unknown_field', 'Only HTTP checks take secret headers.', 'secretHeaders');
   if (current.kind === 'sms_canary')
     for (const field of ['retries', 'allowPrivate'] as const)
       if (body[field] !== undefined)
@@ -238,6 +245,11 @@ export async function changeProbe(
   };
   if (body.accessToken !== undefined)
     patch.secretCiphertext = await sealer(deps).seal(body.accessToken, probeSecretContext(current.id));
+  if (body.secretHeaders !== undefined)
+    patch.secretCiphertext =
+      Object.keys(body.secretHeaders).length === 0
+        ? null
+        : await sealer(deps).seal(JSON.stringify(body.secretHeaders), probeSecretContext(current.id));
   // A changed target or a resumed probe runs on the next tick.
   if (body.config !== undefined || body.enabled === true) patch.nextRunAt = now;
   const row = await updateProbe(deps.db, workspaceId, current.id, patch);

@@ -81,6 +81,7 @@ export function probeKindForms(): ProbeKindForm[] {
           name,
           description: shape[name]!.description ?? null,
           required: !shape[name]!.safeParse(undefined).success,
+          input: shape[name]!.safeParse({}).success ? ('map' as const) : ('text' as const),
         })),
       settings: SETTINGS.filter((s) => s in shape),
     };

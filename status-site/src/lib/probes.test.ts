@@ -13,13 +13,13 @@ const http: ProbeKindForm = {
     { path: 'keywordAbsent', input: 'checkbox', required: false, description: null },
     { path: 'jsonPath.equals', input: 'json', required: false, description: null },
   ],
-  secrets: [],
+  secrets: [{ name: 'secretHeaders', description: null, required: false, input: 'map' }],
   settings: ['intervalMs', 'timeoutMs', 'retries', 'allowPrivate'],
 };
 const whatsapp: ProbeKindForm = {
   kind: 'whatsapp',
   fields: [{ path: 'nodeId', input: 'text', required: true, description: null }],
-  secrets: [{ name: 'accessToken', description: null, required: true }],
+  secrets: [{ name: 'accessToken', description: null, required: true, input: 'text' }],
   settings: ['intervalMs'],
 };
 const canary: ProbeKindForm = {
@@ -86,6 +86,16 @@ describe('probe forms', () => {
     expect(typed).toMatchObject({ body: { accessToken: 'EAAB…' } });
     const h = readProbeForm(http, form({ name: 'x', 'c.url': 'https://a.example' }), true);
     expect(h).toMatchObject({ body: { allowPrivate: false } });
+    expect(h).not.toHaveProperty('body.secretHeaders');
+    const secret = readProbeForm(
+      http,
+      form({ name: 'x', 'c.url': 'https://a.example', 's.secretHeaders': 'Authorization: Bearer t0k3n\n' }),
+      true,
+    );
+    expect(secret).toMatchObject({ body: { secretHeaders: { Authorization: 'Bearer t0k3n' } } });
+    expect(readProbeForm(http, form({ name: 'x', 's.secretHeaders': 'Bearer t0k3n' }), true)).toEqual({
+      error: 'Secret headers (Name: value, one a line): write one “Name: value” a line.',
+    });
   });
 
   it('leaves refusals to the schema (NaN for a number that is not one) but words a malformed header', () => {

@@ -42,6 +42,7 @@ const FIELD_LABEL: Record<string, string> = {
   nodeId: 'Graph API node id',
   graphVersion: 'Graph API version',
   accessToken: 'Access token',
+  secretHeaders: 'Secret headers (Name: value, one a line)',
   fromDeviceId: 'Sending phone',
   fromSimSlot: 'Sending SIM slot (0-based)',
   toDeviceId: 'Receiving phone',
@@ -143,6 +144,18 @@ export const postedCommon = (form: FormData): CommonValues => ({
   allowPrivate: form.get('allowPrivate') === 'on',
 });
 
+/** `Name: value` a line, as a map. */
+function readMap(raw: string, label: string): { map: Record<string, string> } | { error: string } {
+  const map: Record<string, string> = {};
+  for (const line of raw.split(/\r?\n/).map((l) => l.trim())) {
+    if (!line) continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0) return { error: `${fieldLabel(label)}: write one “Name: value” a line.` };
+    map[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return { map };
+}
+
 /**
  * The kind's config from its form: empty fields are left out (the API's defaults apply), numbers read as
  * numbers (NaN when not one, for the schema to refuse), lists a line each, headers `Name: value` a line.
@@ -171,14 +184,9 @@ export function readConfig(
           .filter(Boolean),
       );
     else if (f.input === 'map') {
-      const map: Record<string, string> = {};
-      for (const line of raw.split(/\r?\n/).map((l) => l.trim())) {
-        if (!line) continue;
-        const colon = line.indexOf(':');
-        if (colon <= 0) return { error: `${fieldLabel(f.path)}: write one “Name: value” a line.` };
-        map[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
-      }
-      set(config, f.path, map);
+      const map = readMap(raw, f.path);
+      if ('error' in map) return map;
+      set(config, f.path, map.map);
     } else if (f.input === 'json') {
       let v: unknown = raw;
       try {
@@ -217,7 +225,12 @@ export function readProbeForm(
   else if (editing) body.componentId = null;
   for (const s of kind.secrets) {
     const v = text(form, secretName(s.name));
-    if (v) body[s.name] = v;
+    if (!v) continue;
+    if (s.input === 'map') {
+      const map = readMap(v, s.name);
+      if ('error' in map) return map;
+      body[s.name] = map.map;
+    } else body[s.name] = v;
   }
   for (const setting of kind.settings) {
     if (setting === 'allowPrivate') {

@@ -28,9 +28,15 @@ export interface HttpConfig {
 
 const DAY = 86_400_000;
 
-export function httpRequests(c: HttpConfig): FetchRequest[] {
+/** One request; `secretHeaders` (opened from the sealed store) are added to the shown ones. */
+export function httpRequests(c: HttpConfig, secretHeaders: Record<string, string> = {}): FetchRequest[] {
   return [
-    { url: c.url, method: c.method, headers: c.headers, body: c.method === 'POST' ? c.body : undefined },
+    {
+      url: c.url,
+      method: c.method,
+      headers: { ...c.headers, ...secretHeaders },
+      body: c.method === 'POST' ? c.body : undefined,
+    },
   ];
 }
 

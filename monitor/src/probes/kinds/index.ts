@@ -7,7 +7,7 @@ import { evaluateStatuspage, type StatuspageConfig, statuspageRequests } from '.
 import { evaluateWhatsApp, type WhatsAppConfig, whatsappRequests } from './whatsapp.ts';
 
 export interface KindContext {
-  /** The probe's opened secret (the WhatsApp access token), if any. */
+  /** The probe's opened secret (the WhatsApp access token; an HTTP check's secret headers as JSON), if any. */
   secret: string | null;
   publicUrl: string;
 }
@@ -18,11 +18,21 @@ export interface ProbeKindSpec {
   evaluate(config: Record<string, unknown>, outcomes: FetchOutcome[], now: number): ProbeVerdict;
 }
 
+function secretHeadersOf(secret: string | null): Record<string, string> {
+  if (!secret) return {};
+  try {
+    const parsed: unknown = JSON.parse(secret);
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
 const noOutcome: FetchOutcome = { ok: false, kind: 'network', message: 'no request made', latencyMs: null };
 
 export const PROBE_KINDS: Record<FetchProbeKind, ProbeKindSpec> = {
   http: {
-    requests: (c) => httpRequests(c as unknown as HttpConfig),
+    requests: (c, ctx) => httpRequests(c as unknown as HttpConfig, secretHeadersOf(ctx.secret)),
     evaluate: (c, o, now) => evaluateHttp(c as unknown as HttpConfig, o[0] ?? noOutcome, now),
   },
   statuspage: {
