@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { newId } from '@lifeline/db';
 import { maintenances } from '@lifeline/db/schema';
 import { eq } from 'drizzle-orm';
@@ -9,6 +7,7 @@ import { FakePushService } from '../../alerts/test/fakes/push-service.ts';
 import { FakeResend } from '../../alerts/test/fakes/resend-api.ts';
 import { tick } from '../src/tick.ts';
 import { heartbeat, startTestServer, type TestServer } from './helpers.ts';
+import { WebhookReceiver } from './webhook-receiver.ts';
 
 const S = 1_000;
 const INTERVAL = 30 * S;
@@ -22,34 +21,10 @@ const pushSubscription = (b: { endpoint: string; keys: { p256dh: string; auth: s
   keys: b.keys,
 });
 
-class WebhookReceiver {
-  readonly got: { headers: Record<string, string>; body: string }[] = [];
-  status = 200;
-  #server: Server | null = null;
-  url = '';
-  async start() {
-    this.#server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => {
-        body += c;
-      });
-      req.on('end', () => {
-        this.got.push({ headers: req.headers as Record<string, string>, body });
-        res.writeHead(this.status).end();
-      });
-    });
-    await new Promise<void>((r) => this.#server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/alerts`;
-  }
-  stop() {
-    return new Promise<void>((r) => (this.#server ? this.#server.close(() => r()) : r()));
-  }
-}
-
 describe('alerts end to end', () => {
   const push = new FakePushService();
   const resend = new FakeResend();
-  const hook = new WebhookReceiver();
+  const hook = new WebhookReceiver('/alerts');
   let s: TestServer;
   let key: string;
   const phones: { id: string; token: string; seq: number; name: string }[] = [];

@@ -4,45 +4,21 @@
  * driven by a manual clock. Email needs double opt-in and carries RFC 8058 one-click unsubscribe; every
  * announcement reaches each confirmed subscriber once.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakePushService } from '../../alerts/test/fakes/push-service.ts';
 import { FakeResend } from '../../alerts/test/fakes/resend-api.ts';
 import { tick } from '../src/tick.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
+import { WebhookReceiver } from './webhook-receiver.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
-class Receiver {
-  readonly got: { headers: Record<string, string>; body: string }[] = [];
-  #server: Server | null = null;
-  url = '';
-  async start() {
-    this.#server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => {
-        body += c;
-      });
-      req.on('end', () => {
-        this.got.push({ headers: req.headers as Record<string, string>, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => this.#server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/status-hook`;
-  }
-  stop() {
-    return new Promise<void>((r) => (this.#server ? this.#server.close(() => r()) : r()));
-  }
-}
-
 describe('public subscriptions', () => {
   const resend = new FakeResend();
   const push = new FakePushService();
-  const hook = new Receiver();
+  const hook = new WebhookReceiver('/status-hook');
   let s: TestServer;
   let key: string;
 

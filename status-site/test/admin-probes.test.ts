@@ -7,18 +7,16 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { findProbe, insertAdminUserQuery } from '@lifeline/db';
+import { findProbe } from '@lifeline/db';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newProbeSchema } from '../../monitor/src/contract/probes.ts';
 import { tick } from '../../monitor/src/tick.ts';
 import { startTestServer, type TestServer } from '../../monitor/test/helpers.ts';
 import { SendLedger, TestDevice } from '../../monitor/test/test-device.ts';
-import { hashPassword } from '../src/lib/password.ts';
+import { createAdmin, signIn } from './admin-session.ts';
 import { axeViolations, launchChromium, screenshot, watchErrors } from './browser.ts';
 
-const EMAIL = 'ops@example.com';
-const PASSWORD = 'correct horse battery staple';
 const TOKEN = 'EAAB-do-not-show-me-0123456789';
 
 let browser: Browser;
@@ -55,22 +53,13 @@ beforeAll(async () => {
   await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
   targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/health`;
   [browser, s] = await Promise.all([launchChromium(), startTestServer({ site: true })]);
-  await insertAdminUserQuery(s.deps.db, {
-    workspaceId: s.creds.workspaceId,
-    email: EMAIL,
-    passwordHash: await hashPassword(PASSWORD),
-    now: s.clock.now(),
-  }).query;
+  await createAdmin(s);
   const ledger = new SendLedger();
   await TestDevice.enroll(s, 'Till phone', ledger);
   await TestDevice.enroll(s, 'Back office phone', ledger);
   page = await browser.newPage();
   errors = watchErrors(page);
-  await page.goto(`${s.url}/admin/login?next=/admin/probes`);
-  await page.fill('input[name=email]', EMAIL);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL(/\/admin\/probes$/);
+  await signIn(page, s, '/admin/probes');
 }, 120_000);
 
 afterAll(async () => {

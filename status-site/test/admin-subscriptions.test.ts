@@ -2,36 +2,24 @@
  * The admin pages for public subscribers, in real Chromium: the list by channel with what reached them,
  * removing one, and a quiet incident that shows on the page without notifying anyone.
  */
-import { insertAdminUserQuery } from '@lifeline/db';
 import { notifications } from '@lifeline/db/schema';
 import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tick } from '../../monitor/src/tick.ts';
 import { startTestServer, type TestServer } from '../../monitor/test/helpers.ts';
-import { hashPassword } from '../src/lib/password.ts';
+import { createAdmin, signIn } from './admin-session.ts';
 import { axeViolations, launchChromium, watchErrors } from './browser.ts';
 
-const EMAIL = 'ops@example.com';
-const PASSWORD = 'correct horse battery staple';
 let browser: Browser;
 let s: TestServer;
 let page: Page;
 
 beforeAll(async () => {
   [browser, s] = await Promise.all([launchChromium(), startTestServer({ site: true })]);
-  await insertAdminUserQuery(s.deps.db, {
-    workspaceId: s.creds.workspaceId,
-    email: EMAIL,
-    passwordHash: await hashPassword(PASSWORD),
-    now: s.clock.now(),
-  }).query;
+  await createAdmin(s);
   page = await browser.newPage();
-  await page.goto(`${s.url}/admin/login?next=/admin/subscriptions`);
-  await page.fill('input[name=email]', EMAIL);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL(/\/admin\/subscriptions$/);
+  await signIn(page, s, '/admin/subscriptions');
 }, 120_000);
 
 afterAll(async () => {
