@@ -27,6 +27,9 @@ import { webhookRoutes } from './routes/webhooks.ts';
 export const MAX_BODY_BYTES = 256 * 1024;
 /** A batch of 1,000 long messages needs more. */
 export const MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024;
+/** What anyone may post to a status page's API (a push subscription is under 1 KB). */
+export const MAX_PUBLIC_BODY_BYTES = 16 * 1024;
+const PUBLIC_API_PATH = /^(?:\/s\/[^/]+)?\/api\//;
 
 /** The runtime-agnostic Lifeline app. Node (`node.ts`) and Workers (`worker.ts`) each pass their deps. */
 export function createApp(deps: Deps) {
@@ -52,6 +55,11 @@ export function createApp(deps: Deps) {
   const defaultLimit = limitBody(MAX_BODY_BYTES);
   app.use('/v1/*', (c, next) =>
     c.req.path === '/v1/messages/batch' ? batchLimit(c, next) : defaultLimit(c, next),
+  );
+  // The public subscribe endpoints take small bodies from anyone.
+  const publicLimit = limitBody(MAX_PUBLIC_BODY_BYTES);
+  app.use('*', (c, next) =>
+    c.req.method === 'POST' && PUBLIC_API_PATH.test(c.req.path) ? publicLimit(c, next) : next(),
   );
   app.use('/v1/*', async (c, next) => {
     const method = c.req.method;
