@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Deps } from './deps.ts';
+import { limitBody } from './http/body-limit.ts';
 import type { AppEnv } from './http/env.ts';
 import { ApiError, errorBody, renderError, validationError } from './http/errors.ts';
 import { INGEST_PATH, ingestErrorsFor } from './probes/ingest-errors.ts';
@@ -45,19 +45,17 @@ export function createApp(deps: Deps) {
     await next();
   });
 
-  const limitBody = (maxSize: number) =>
-    bodyLimit({
-      maxSize,
-      onError: (c) =>
-        c.json(errorBody('payload_too_large', `The body is larger than ${maxSize} bytes.`), 413),
-    });
-  const batchLimit = limitBody(MAX_BATCH_BODY_BYTES);
-  const defaultLimit = limitBody(MAX_BODY_BYTES);
+  const limit = (maxSize: number) =>
+    limitBody(maxSize, (c) =>
+      c.json(errorBody('payload_too_large', `The body is larger than ${maxSize} bytes.`), 413),
+    );
+  const batchLimit = limit(MAX_BATCH_BODY_BYTES);
+  const defaultLimit = limit(MAX_BODY_BYTES);
   app.use('/v1/*', (c, next) =>
     c.req.path === '/v1/messages/batch' ? batchLimit(c, next) : defaultLimit(c, next),
   );
   // The public subscribe endpoints take small bodies from anyone.
-  const publicLimit = limitBody(MAX_PUBLIC_BODY_BYTES);
+  const publicLimit = limit(MAX_PUBLIC_BODY_BYTES);
   app.use('*', (c, next) =>
     c.req.method === 'POST' && PUBLIC_API_PATH.test(c.req.path) ? publicLimit(c, next) : next(),
   );
