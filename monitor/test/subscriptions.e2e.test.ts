@@ -230,7 +230,7 @@ describe('public subscriptions', () => {
     expect(right.json).toEqual({ unsubscribed: true });
   });
 
-  it('maintenance: announced when scheduled (warning under 24 h), when it starts and when it ends, once each', async () => {
+  it('maintenance: announced when scheduled (warning under 24 h), moved, started and ended, once each', async () => {
     const before = hook.got.length;
     const startsAt = s.clock.now() + 2 * HOUR;
     const m = await admin('POST', '/v1/maintenances', {
@@ -247,8 +247,16 @@ describe('public subscriptions', () => {
     });
     expect(cancelled.json.warnings).toBeUndefined();
     await admin('PATCH', `/v1/maintenances/${cancelled.json.id}`, { cancelled: true });
+    // Moved by an hour (announced), then only retitled (not announced).
+    const moved = await admin('PATCH', `/v1/maintenances/${m.json.id}`, {
+      startsAt: startsAt + HOUR,
+      endsAt: startsAt + 2 * HOUR,
+    });
+    expect(moved.status, JSON.stringify(moved.json)).toBe(200);
+    await admin('PATCH', `/v1/maintenances/${m.json.id}`, { title: 'Carrier gateway upgrade' });
     await step();
-    await step(2 * HOUR); // into the window
+    await step(2 * HOUR); // before the moved window
+    await step(HOUR + 10 * MIN); // into it
     await step(10 * MIN);
     await step(HOUR); // past its end
     await step(10 * MIN);
@@ -259,6 +267,7 @@ describe('public subscriptions', () => {
     expect(types.sort()).toEqual(
       [
         'maintenance.scheduled Carrier gateway upgrade',
+        'maintenance.rescheduled Carrier gateway upgrade',
         'maintenance.started Carrier gateway upgrade',
         'maintenance.completed Carrier gateway upgrade',
         'maintenance.scheduled Never mind',

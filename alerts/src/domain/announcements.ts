@@ -29,6 +29,7 @@ export type AnnouncementFacts =
   | {
       kind:
         | 'maintenance_scheduled'
+        | 'maintenance_rescheduled'
         | 'maintenance_started'
         | 'maintenance_completed'
         | 'maintenance_cancelled';
@@ -110,6 +111,7 @@ export function composeAnnouncement(facts: AnnouncementFacts, page: PageFacts): 
   const [word, lead]: [string, string] = (
     {
       maintenance_scheduled: ['Scheduled maintenance', `Maintenance is scheduled for ${window}.`],
+      maintenance_rescheduled: ['Maintenance rescheduled', `The maintenance is now planned for ${window}.`],
       maintenance_started: [
         'Maintenance in progress',
         `Maintenance has started; it is planned to end at ${when(m.endsAt)}.`,

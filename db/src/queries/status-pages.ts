@@ -184,8 +184,8 @@ export async function insertMaintenance(
 }
 
 /**
- * Changes a maintenance window. Cancelling one that has not ended (and was not cancelled already) tells
- * the subscribers, in the same batch.
+ * Changes a maintenance window, telling the subscribers in the same batch when it is cancelled before its
+ * end or moved (a new start or end) while it has not ended.
  */
 export async function updateMaintenance(
   db: Db,
@@ -194,27 +194,23 @@ export async function updateMaintenance(
   patch: Partial<
     Pick<Maintenance, 'title' | 'description' | 'startsAt' | 'endsAt' | 'componentIds' | 'cancelledAt'>
   >,
+  now: number = patch.cancelledAt ?? Date.now(),
 ) {
   const where = and(eq(maintenances.workspaceId, workspaceId), eq(maintenances.id, id));
-  if (patch.cancelledAt == null) {
-    const [row] = await db.update(maintenances).set(patch).where(where).returning();
-    return row;
-  }
-  const cancelledAt = patch.cancelledAt;
-  const [cancelling] = await db
-    .select({ id: maintenances.id })
-    .from(maintenances)
-    .where(and(where, isNull(maintenances.cancelledAt), gt(maintenances.endsAt, cancelledAt)));
+  const [current] = await db.select().from(maintenances).where(where);
+  if (!current) return undefined;
+  const live = current.cancelledAt === null;
+  const cancelling = live && patch.cancelledAt != null && current.endsAt > patch.cancelledAt;
+  const moved =
+    live &&
+    patch.cancelledAt == null &&
+    ((patch.startsAt !== undefined && patch.startsAt !== current.startsAt) ||
+      (patch.endsAt !== undefined && patch.endsAt !== current.endsAt)) &&
+    Math.max(current.endsAt, patch.endsAt ?? current.endsAt) > now;
+  const kind = cancelling ? 'maintenance_cancelled' : moved ? 'maintenance_rescheduled' : null;
   const [[row]] = await db.batch([
     db.update(maintenances).set(patch).where(where).returning(),
-    ...(cancelling
-      ? announceQueries(db, {
-          workspaceId,
-          kind: 'maintenance_cancelled',
-          maintenanceId: id,
-          now: cancelledAt,
-        })
-      : []),
+    ...(kind ? announceQueries(db, { workspaceId, kind, maintenanceId: id, now }) : []),
   ]);
   return row;
 }

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { workspaces } from './workspaces.ts';
 
@@ -50,6 +51,7 @@ export type StatusSubscriber = typeof statusSubscribers.$inferSelect;
 export const statusAnnouncementKinds = [
   'incident_update',
   'maintenance_scheduled',
+  'maintenance_rescheduled',
   'maintenance_started',
   'maintenance_completed',
   'maintenance_cancelled',
@@ -60,7 +62,7 @@ export type StatusAnnouncementKind = (typeof statusAnnouncementKinds)[number];
  * Something the public hears about: an incident update (the first one opens the incident), or a
  * maintenance window being scheduled, starting, ending or cancelled. Written in the same transaction as
  * the change it announces, together with one outbox row (`notifications`, audience `public`) per
- * confirmed subscriber; a maintenance's start and end are announced once each (unique index).
+ * confirmed subscriber; a maintenance's scheduling, start, end and cancellation are announced once each (unique index).
  */
 export const statusAnnouncements = sqliteTable(
   'status_announcements',
@@ -76,7 +78,10 @@ export const statusAnnouncements = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [
-    uniqueIndex('status_announcements_maintenance_idx').on(t.maintenanceId, t.kind),
+    // Each window is scheduled, starts, ends or is cancelled once; it may be moved any number of times.
+    uniqueIndex('status_announcements_maintenance_idx')
+      .on(t.maintenanceId, t.kind)
+      .where(sql`kind != 'maintenance_rescheduled'`),
     index('status_announcements_workspace_idx').on(t.workspaceId, t.createdAt),
   ],
 );

@@ -237,13 +237,19 @@ export const incidentRoutes = new OpenAPIHono<AppEnv>()
         throw new ApiError(400, 'invalid_field', 'endsAt must be after startsAt.', 'endsAt');
       await checkComponents(db, workspaceId, patch.componentIds);
       const now = clock.now();
-      const row = await updateMaintenance(db, workspaceId, id, {
-        ...patch,
-        ...(patch.componentIds !== undefined
-          ? { componentIds: patch.componentIds?.length ? patch.componentIds : null }
-          : {}),
-        ...(cancelled ? { cancelledAt: now } : {}),
-      });
+      const row = await updateMaintenance(
+        db,
+        workspaceId,
+        id,
+        {
+          ...patch,
+          ...(patch.componentIds !== undefined
+            ? { componentIds: patch.componentIds?.length ? patch.componentIds : null }
+            : {}),
+          ...(cancelled ? { cancelledAt: now } : {}),
+        },
+        now,
+      );
       refreshPage(c.var.deps, workspaceId);
       return c.json(maintenanceWithWarnings(row!, now, patch.startsAt !== undefined), 200);
     },

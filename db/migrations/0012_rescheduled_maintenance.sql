@@ -1,0 +1,2 @@
+DROP INDEX `status_announcements_maintenance_idx`;--> statement-breakpoint
+CREATE UNIQUE INDEX `status_announcements_maintenance_idx` ON `status_announcements` (`maintenance_id`,`kind`) WHERE kind != 'maintenance_rescheduled';
