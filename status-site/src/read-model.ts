@@ -408,6 +408,8 @@ export interface ProbeKindForm {
   secrets: { name: string; description: string | null; required: boolean; input: 'text' | 'map' }[];
   /** Which of intervalMs, timeoutMs, retries, allowPrivate the kind takes. */
   settings: ('intervalMs' | 'timeoutMs' | 'retries' | 'allowPrivate')[];
+  /** What a new probe of this kind gets when a setting is left empty. */
+  defaults: { intervalMs: number; timeoutMs: number; retries: number };
 }
 
 /** The probes admin: the same validation and code as `/v1/probes`. */

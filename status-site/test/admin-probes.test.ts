@@ -85,6 +85,13 @@ describe('admin probes pages', () => {
       'password',
     );
     expect(await page.locator('script[src]').count()).toBe(0);
+    // Empty settings take the kind's defaults, which the fields say; credentials for HTTP are write-only.
+    const placeholder = (kind: string, name: string) =>
+      page.locator(`#new-${kind} input[name=${name}]`).getAttribute('placeholder');
+    expect(await placeholder('http', 'intervalS')).toBe('default 60');
+    expect(await placeholder('sms_canary', 'intervalS')).toBe('default 900');
+    expect(await placeholder('sms_canary', 'timeoutS')).toBe('default 300');
+    expect(await page.locator('#new-http textarea[name="s.secretHeaders"]').count()).toBe(1);
     await page.click('#new-http > summary');
     await screenshot(page, 'admin-probes-new');
   });

@@ -40,6 +40,11 @@ const DEFAULTS = { intervalMs: 60_000, timeoutMs: 10_000, retries: 1 };
 /** An SMS canary is a real SMS every interval: one every 15 minutes, 5 minutes to arrive. */
 const CANARY_DEFAULTS = { intervalMs: 15 * 60_000, timeoutMs: 5 * 60_000, retries: 0 };
 
+/** What a new probe of `kind` gets for the settings it is not given. */
+export function probeDefaults(kind: string): typeof DEFAULTS {
+  return kind === 'sms_canary' ? CANARY_DEFAULTS : DEFAULTS;
+}
+
 export function toProbeView(p: Probe) {
   return {
     id: p.id,
@@ -154,7 +159,7 @@ function sealer(deps: Deps) {
  * `POST /v1/probes` and the admin page (`site/probes-admin.ts`), which validate with `newProbeSchema` first.
  */
 export async function addProbe(deps: Deps, workspaceId: string, body: z.output<typeof newProbeSchema>) {
-  const defaults = body.kind === 'sms_canary' ? CANARY_DEFAULTS : DEFAULTS;
+  const defaults = probeDefaults(body.kind);
   const intervalMs = body.intervalMs ?? defaults.intervalMs;
   const timeoutMs = body.timeoutMs ?? Math.min(defaults.timeoutMs, intervalMs);
   checkTiming(body.kind, { intervalMs, timeoutMs });

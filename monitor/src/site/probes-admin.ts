@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { ProbeField, ProbeKindForm, ProbesAdmin } from '../../../status-site/src/read-model.ts';
 import { newProbeSchema, probePatchSchema } from '../contract/probes.ts';
 import type { Deps } from '../deps.ts';
-import { addProbe, changeProbe, resultView, toProbeView } from '../routes/probes.ts';
+import { addProbe, changeProbe, probeDefaults, resultView, toProbeView } from '../routes/probes.ts';
 import { attempt } from './attempt.ts';
 
 const SETTINGS = ['intervalMs', 'timeoutMs', 'retries', 'allowPrivate'] as const;
@@ -84,6 +84,7 @@ export function probeKindForms(): ProbeKindForm[] {
           input: shape[name]!.safeParse({}).success ? ('map' as const) : ('text' as const),
         })),
       settings: SETTINGS.filter((s) => s in shape),
+      defaults: probeDefaults(String((option.shape.kind as z.ZodLiteral<string>).value)),
     };
   });
 }

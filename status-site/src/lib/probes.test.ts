@@ -15,12 +15,14 @@ const http: ProbeKindForm = {
   ],
   secrets: [{ name: 'secretHeaders', description: null, required: false, input: 'map' }],
   settings: ['intervalMs', 'timeoutMs', 'retries', 'allowPrivate'],
+  defaults: { intervalMs: 60_000, timeoutMs: 10_000, retries: 1 },
 };
 const whatsapp: ProbeKindForm = {
   kind: 'whatsapp',
   fields: [{ path: 'nodeId', input: 'text', required: true, description: null }],
   secrets: [{ name: 'accessToken', description: null, required: true, input: 'text' }],
   settings: ['intervalMs'],
+  defaults: { intervalMs: 60_000, timeoutMs: 10_000, retries: 1 },
 };
 const canary: ProbeKindForm = {
   kind: 'sms_canary',
@@ -30,6 +32,7 @@ const canary: ProbeKindForm = {
   ],
   secrets: [],
   settings: ['intervalMs', 'timeoutMs'],
+  defaults: { intervalMs: 900_000, timeoutMs: 300_000, retries: 0 },
 };
 
 const form = (entries: Record<string, string>) => {
