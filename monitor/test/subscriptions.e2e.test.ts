@@ -350,26 +350,47 @@ describe('a status page is not a mail cannon', () => {
   });
   afterAll(() => s?.close());
 
-  it('queues at most 500 confirmation emails per workspace per hour, then answers 429', async () => {
+  const post = (path: string, body: unknown) => s.request('POST', path, { body });
+  const many = async (n: number, make: (i: number) => Promise<{ status: number }>) => {
+    const statuses: number[] = [];
+    for (let i = 0; i < n; i += 50)
+      statuses.push(
+        ...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, j) => make(i + j)))).map(
+          (r) => r.status,
+        ),
+      );
+    return statuses;
+  };
+
+  it('sends at most 500 confirmation emails per workspace per hour, re-sends included, then answers 429', async () => {
     await s.createWorkspace('busy');
-    const subscribe = (i: number) =>
-      s.request('POST', '/s/busy/api/subscriptions', {
-        body: { channel: 'email', email: `stranger${i}@example.com` },
-      });
-    for (let i = 0; i < 500; i += 50) {
-      const answers = await Promise.all(Array.from({ length: 50 }, (_, j) => subscribe(i + j)));
-      expect(answers.map((a) => a.status)).toEqual(Array(50).fill(202));
+    const email = (i: number) =>
+      post('/s/busy/api/subscriptions', { channel: 'email', email: `stranger${i}@example.com` });
+    expect(new Set(await many(300, email))).toEqual(new Set([202]));
+    // Ten minutes on, the same addresses ask again: 200 more confirmations fit in the hour, then 429.
+    s.clock.advance(11 * 60_000);
+    expect(new Set(await many(200, email))).toEqual(new Set([202]));
+    for (const i of [200, 201, 5]) {
+      const over = await email(i);
+      expect(over.status).toBe(429);
+      expect((over as { json: { error: { code: string } } }).json.error.code).toBe('too_many_requests');
     }
-    const over = await subscribe(500);
-    expect(over.status).toBe(429);
-    expect(over.json.error.code).toBe('too_many_requests');
     // Other pages are not affected, and an hour later it accepts again.
-    expect(
-      (await s.request('POST', '/api/subscriptions', { body: { channel: 'email', email: 'x@example.com' } }))
-        .status,
-    ).toBe(202);
+    expect((await post('/api/subscriptions', { channel: 'email', email: 'x@example.com' })).status).toBe(202);
     s.clock.advance(3_600_001);
-    expect((await subscribe(501)).status).toBe(202);
+    expect((await email(1)).status).toBe(202);
+  });
+
+  it('takes at most 500 new subscribers per workspace per hour of any channel (webhooks need no confirmation)', async () => {
+    await s.createWorkspace('hooks');
+    const hook = (i: number) =>
+      post('/s/hooks/api/subscriptions', { channel: 'webhook', url: `https://hooks.example.com/${i}` });
+    expect(new Set(await many(500, hook))).toEqual(new Set([201]));
+    const over = await hook(500);
+    expect(over.status).toBe(429);
+    expect((over as { json: { error: { code: string } } }).json.error.code).toBe('too_many_requests');
+    s.clock.advance(3_600_001);
+    expect((await hook(501)).status).toBe(201);
   });
 });
 

@@ -379,3 +379,11 @@ export function countConfirmationsSince(db: Db, workspaceId: string, since: numb
     ),
   );
 }
+
+/** Subscribers a workspace gained since `since` (any channel, whatever became of them). */
+export function countSubscribersSince(db: Db, workspaceId: string, since: number) {
+  return db.$count(
+    statusSubscribers,
+    and(eq(statusSubscribers.workspaceId, workspaceId), sql`${statusSubscribers.createdAt} >= ${since}`),
+  );
+}

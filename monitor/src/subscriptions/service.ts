@@ -14,6 +14,7 @@ import {
   confirmStatusSubscriber,
   countConfirmationsSince,
   countStatusSubscribers,
+  countSubscribersSince,
   findStatusSubscriber,
   findStatusSubscriberByEndpoint,
   newId,
@@ -27,6 +28,7 @@ import { ipLiteralOf, isBlockedAddress, isLocalName } from '../probes/ssrf.ts';
 import type { SecretBox } from '../secret-box.ts';
 import { generateWebhookSecret } from '../webhooks/signing.ts';
 
+const HOUR = 3_600_000;
 /** At most this many live (pending or confirmed) subscribers per workspace. */
 export const MAX_STATUS_SUBSCRIBERS = 100_000;
 /**
@@ -35,6 +37,12 @@ export const MAX_STATUS_SUBSCRIBERS = 100_000;
  * cannot be used to send mail to a list of strangers.
  */
 export const MAX_CONFIRMATIONS_PER_HOUR = 500;
+/**
+ * At most this many new subscribers per workspace per hour, any channel: browsers and webhooks need no
+ * confirmation, and each is a request Lifeline makes on every announcement, so strangers must not be able
+ * to register them by the thousand.
+ */
+export const MAX_NEW_SUBSCRIBERS_PER_HOUR = 500;
 /** Where a public webhook subscription's sealed secret is bound. */
 export const statusWebhookSecretContext = (subscriberId: string) => `status_subscriber:${subscriberId}`;
 
@@ -129,9 +137,15 @@ export async function subscribe(
     (await countStatusSubscribers(db, workspaceId, 'confirmed'));
   if (live >= MAX_STATUS_SUBSCRIBERS)
     throw new ApiError(409, 'too_many_subscriptions', 'This status page has too many subscribers.');
+  if ((await countSubscribersSince(db, workspaceId, now - HOUR)) >= MAX_NEW_SUBSCRIBERS_PER_HOUR)
+    throw new ApiError(
+      429,
+      'too_many_requests',
+      'Too many new subscriptions right now: try again in an hour.',
+    );
   switch (body.channel) {
     case 'email': {
-      if ((await countConfirmationsSince(db, workspaceId, now - 3_600_000)) >= MAX_CONFIRMATIONS_PER_HOUR)
+      if ((await countConfirmationsSince(db, workspaceId, now - HOUR)) >= MAX_CONFIRMATIONS_PER_HOUR)
         throw new ApiError(
           429,
           'too_many_requests',
