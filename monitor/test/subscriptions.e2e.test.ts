@@ -382,13 +382,19 @@ describe('a status page is not a mail cannon', () => {
   });
 
   it('takes at most 500 new subscribers per workspace per hour of any channel (webhooks need no confirmation)', async () => {
-    await s.createWorkspace('hooks');
+    const { apiKey } = await s.createWorkspace('hooks');
     const hook = (i: number) =>
       post('/s/hooks/api/subscriptions', { channel: 'webhook', url: `https://hooks.example.com/${i}` });
     expect(new Set(await many(500, hook))).toEqual(new Set([201]));
     const over = await hook(500);
     expect(over.status).toBe(429);
     expect((over as { json: { error: { code: string } } }).json.error.code).toBe('too_many_requests');
+    // The page's admin is not held to it.
+    const byAdmin = await s.request('POST', '/v1/subscriptions', {
+      token: apiKey,
+      body: { channel: 'webhook', url: 'https://hooks.example.com/by-admin' },
+    });
+    expect(byAdmin.status).toBe(201);
     s.clock.advance(3_600_001);
     expect((await hook(501)).status).toBe(201);
   });

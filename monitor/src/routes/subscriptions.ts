@@ -178,6 +178,7 @@ subscriptionRoutes
         c.var.admin.workspaceId,
         c.req.valid('json'),
         c.var.deps.clock.now(),
+        'admin',
       );
       return c.json({ ...subscriberView(o.subscriber), ...(o.secret ? { secret: o.secret } : {}) }, 201);
     },

@@ -118,11 +118,16 @@ export interface SubscribeOutcome {
 
 type SubscribeDeps = Pick<Deps, 'db' | 'secretBox' | 'allowPrivateSubscriptionTargets'>;
 
+/**
+ * Subscribes someone to a workspace's status page. `by` says who asked: a visitor is held to the hourly
+ * caps; an admin (adding subscribers through the API) is not.
+ */
 export async function subscribe(
   deps: SubscribeDeps,
   workspaceId: string,
   body: NewStatusSubscription,
   now: number,
+  by: 'visitor' | 'admin' = 'visitor',
 ): Promise<SubscribeOutcome> {
   const { db, secretBox } = deps;
   const allowPrivate = deps.allowPrivateSubscriptionTargets === true;
@@ -137,7 +142,10 @@ export async function subscribe(
     (await countStatusSubscribers(db, workspaceId, 'confirmed'));
   if (live >= MAX_STATUS_SUBSCRIBERS)
     throw new ApiError(409, 'too_many_subscriptions', 'This status page has too many subscribers.');
-  if ((await countSubscribersSince(db, workspaceId, now - HOUR)) >= MAX_NEW_SUBSCRIBERS_PER_HOUR)
+  if (
+    by === 'visitor' &&
+    (await countSubscribersSince(db, workspaceId, now - HOUR)) >= MAX_NEW_SUBSCRIBERS_PER_HOUR
+  )
     throw new ApiError(
       429,
       'too_many_requests',
@@ -145,7 +153,10 @@ export async function subscribe(
     );
   switch (body.channel) {
     case 'email': {
-      if ((await countConfirmationsSince(db, workspaceId, now - HOUR)) >= MAX_CONFIRMATIONS_PER_HOUR)
+      if (
+        by === 'visitor' &&
+        (await countConfirmationsSince(db, workspaceId, now - HOUR)) >= MAX_CONFIRMATIONS_PER_HOUR
+      )
         throw new ApiError(
           429,
           'too_many_requests',
