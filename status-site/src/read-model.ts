@@ -493,6 +493,11 @@ export interface PublicSubscriptionsModel {
   ): Promise<'pending' | 'invalid' | 'unavailable' | 'busy'>;
   /** The VAPID public key visitors' browsers subscribe with; null where web push is unavailable. */
   pushPublicKey(): string | null;
+  /**
+   * An admin subscribing someone: the body of `POST /v1/subscriptions`, checked as the API checks it (an
+   * email address still has to confirm; a webhook's secret is returned once).
+   */
+  addByAdmin(workspaceId: string, body: unknown, now: number): Promise<AdminResult<{ secret?: string }>>;
 }
 
 export interface SiteContext {

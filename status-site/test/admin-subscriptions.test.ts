@@ -2,6 +2,7 @@
  * The admin pages for public subscribers, in real Chromium: the list by channel with what reached them,
  * removing one, and a quiet incident that shows on the page without notifying anyone.
  */
+import { countStatusSubscribers } from '@lifeline/db';
 import { notifications } from '@lifeline/db/schema';
 import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
@@ -58,6 +59,31 @@ describe('admin subscriptions page', () => {
     ).toEqual([]);
   });
 
+  it('adds subscribers with the API’s rules: an email waits for its owner, a webhook’s secret is shown once', async () => {
+    await page.goto(`${s.url}/admin/subscriptions`);
+    // A URL the browser accepts but the API does not: the API's message is shown.
+    await page.check('input[name=channel][value=webhook]');
+    await page.fill('input[name=url]', 'ftp://files.example.com/hook');
+    await page.click('form[aria-labelledby=add-h] button[type=submit]');
+    await page.waitForLoadState();
+    expect(await page.locator('p.error').textContent()).toContain('http');
+    await page.goto(`${s.url}/admin/subscriptions`);
+    await page.fill('input[name=email]', 'owner@example.com');
+    await page.click('form[aria-labelledby=add-h] button[type=submit]');
+    await page.waitForURL(/added=1/);
+    const rows = page.locator('table[aria-labelledby=subscribers-h] tbody tr');
+    expect(await rows.filter({ hasText: 'owner@example.com' }).textContent()).toContain('pending');
+    await page.check('input[name=channel][value=webhook]');
+    await page.fill('input[name=url]', 'https://hooks.example.com/added-by-admin');
+    await page.click('form[aria-labelledby=add-h] button[type=submit]');
+    await page.waitForLoadState();
+    const secret = await page.locator('#webhook-secret').textContent();
+    expect(secret).toMatch(/^whsec_/);
+    await page.goto(`${s.url}/admin/subscriptions`);
+    expect(await page.content()).not.toContain(secret!);
+    expect(await rows.filter({ hasText: 'added-by-admin' }).textContent()).toContain('confirmed');
+  });
+
   it('a quiet incident is published without notifying subscribers; a normal one notifies', async () => {
     const before = (await publicRows()).length;
     for (const [name, quiet] of [
@@ -72,8 +98,10 @@ describe('admin subscriptions page', () => {
       await page.waitForLoadState();
     }
     const added = (await publicRows()).slice(before);
-    // One confirmed subscriber (the webhook), told of the loud incident only.
-    expect(added.map((n) => [n.kind, n.channel])).toEqual([['announce', 'webhook']]);
+    // Every confirmed subscriber (the webhooks) is told of the loud incident only.
+    const confirmed = await countStatusSubscribers(s.deps.db, s.creds.workspaceId, 'confirmed');
+    expect(confirmed).toBeGreaterThan(0);
+    expect(added.map((n) => [n.kind, n.channel])).toEqual(Array(confirmed).fill(['announce', 'webhook']));
     const home = await (await fetch(s.url)).text();
     expect(home).toContain('Quiet one');
     expect(home).toContain('Loud one');

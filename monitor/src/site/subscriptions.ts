@@ -4,6 +4,7 @@ import { newStatusSubscriptionSchema } from '../contract/subscriptions.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../http/errors.ts';
 import { subscribe } from '../subscriptions/service.ts';
+import { attempt } from './attempt.ts';
 
 export function publicSubscriptionsModel(
   deps: Pick<Deps, 'db' | 'secretBox' | 'alerts' | 'allowPrivateSubscriptionTargets'>,
@@ -22,5 +23,10 @@ export function publicSubscriptionsModel(
       }
     },
     pushPublicKey: () => deps.alerts?.vapidPublicKey ?? null,
+    addByAdmin: (workspaceId, body, now) =>
+      attempt(newStatusSubscriptionSchema, body, async (parsed) => {
+        const { secret } = await subscribe(deps, workspaceId, parsed, now, 'admin');
+        return secret ? { secret } : {};
+      }),
   };
 }
