@@ -25,6 +25,9 @@ export interface Database {
 
 export const DEFAULT_DATABASE_URL = 'file:./data/lifeline.db';
 
+/** How long a write waits for another connection's transaction (the heartbeat writer thread's, a second process) before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5_000;
+
 export interface CreateDbOptions {
   authToken?: string;
   /** Custom client factory; the web build passes @libsql/client/web's. */
@@ -42,12 +45,19 @@ export async function createDb(
   const isFile = url.startsWith('file:');
   if (isFile) await ensureParentFolder(url);
   const factory = options.createClient ?? createNodeClient;
-  const client = factory({ url, authToken: options.authToken });
+  // A file database gets one connection: the PRAGMAs below are per connection, and @libsql/client would
+  // otherwise open more (up to 20) under concurrent calls, without them (foreign keys off, no busy wait).
+  // Every call on it is synchronous, so one connection serves a thread without waiting.
+  const client = factory(
+    isFile
+      ? { url, authToken: options.authToken, concurrency: 1, timeout: BUSY_TIMEOUT_MS }
+      : { url, authToken: options.authToken },
+  );
   if (isFile) {
     // WAL lets readers run beside the writer; FULL makes every acknowledged commit survive a power cut.
     await client.execute('PRAGMA journal_mode = WAL');
     await client.execute('PRAGMA synchronous = FULL');
-    await client.execute('PRAGMA busy_timeout = 5000');
+    await client.execute(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     await client.execute('PRAGMA foreign_keys = ON');
   }
   const db = drizzle(client, { schema }) as unknown as Db;
