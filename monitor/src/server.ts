@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
-import { createDb } from '@lifeline/db';
+import { createDb, type Db } from '@lifeline/db';
 import { migrateDb } from '@lifeline/db/migrate';
 import { webhooks } from '@lifeline/db/schema';
 import { createAlertChannels } from './alerting/channels.ts';
@@ -14,7 +14,8 @@ import { type Clock, systemClock } from './clock.ts';
 import { ConfigError } from './config.ts';
 import type { Deps } from './deps.ts';
 import { createAuthCache } from './http/auth-cache.ts';
-import { GroupCommitWriter } from './ingest/group-commit.ts';
+import { GroupCommitWriter, type Writer } from './ingest/group-commit.ts';
+import { HeartbeatWriterThread } from './ingest/heartbeat-thread.ts';
 import { createHeartbeatFlush, type HeartbeatWrite } from './ingest/heartbeats.ts';
 import { jsonLogger, type Logger } from './logger.ts';
 import { WorkNotifier } from './pipeline/notifier.ts';
@@ -71,14 +72,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
   const database = await createDb(options.databaseUrl, { authToken: options.databaseAuthToken });
   await migrateDb(database);
   const db = database.db;
-  const flushHeartbeats = createHeartbeatFlush(db);
   let alertScheduler: AlertScheduler | null = null;
-  const heartbeats = new GroupCommitWriter(
-    async (items: HeartbeatWrite[]) => {
-      await flushHeartbeats(items);
-      alertScheduler?.noticeHeartbeats(items);
-    },
-    { maxBatch: 1_000 },
+  const logger = options.logger ?? jsonLogger('info');
+  const heartbeats = startHeartbeatWriter(options, db, logger, (items) =>
+    alertScheduler?.noticeHeartbeats(items),
   );
   const host = options.host ?? '127.0.0.1';
   const deps: Deps = {
@@ -86,7 +83,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     clock,
     heartbeats,
     authCache: createAuthCache(30_000, () => Date.now()),
-    logger: options.logger ?? jsonLogger('info'),
+    logger,
     notifier: new WorkNotifier(),
     publicUrl: options.publicUrl ?? '',
     secretBox: secrets.box,
@@ -148,11 +145,47 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     async close() {
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await heartbeats.drain();
+      await heartbeats.close();
       alertScheduler?.close();
       database.close();
     },
   };
+}
+
+/**
+ * The heartbeat group-commit writer. With a file database it runs on its own thread (and connection),
+ * so SQLite commits on one core while the event loop answers requests on another; a memory database
+ * cannot be shared with a thread, and a remote one gains nothing from it, so they flush in-process.
+ */
+function startHeartbeatWriter(
+  options: NodeServerOptions,
+  db: Db,
+  logger: Logger,
+  onFlushed: (items: HeartbeatWrite[]) => void,
+): Writer<HeartbeatWrite> & { close(): Promise<void> } {
+  const maxBatch = 1_000;
+  if (fileDatabasePath(options.databaseUrl) !== null) {
+    // Not awaited: the thread loads while the server starts; the first heartbeats wait for it.
+    const writer = new HeartbeatWriterThread(
+      { databaseUrl: options.databaseUrl, databaseAuthToken: options.databaseAuthToken, maxBatch },
+      onFlushed,
+    );
+    writer.ready().catch((err: unknown) =>
+      logger.error('the heartbeat writer thread could not start; heartbeats are refused', {
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
+    return writer;
+  }
+  const flush = createHeartbeatFlush(db);
+  const writer = new GroupCommitWriter(
+    async (items: HeartbeatWrite[]) => {
+      await flush(items);
+      onFlushed(items);
+    },
+    { maxBatch },
+  );
+  return Object.assign(writer, { close: () => writer.drain() });
 }
 
 /**
@@ -162,10 +195,15 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
  */
 /** A file next to a `file:` database (null for memory or remote databases). */
 export function besideFileDatabase(databaseUrl: string, name: string): string | null {
+  const path = fileDatabasePath(databaseUrl);
+  return path === null ? null : join(dirname(path), name);
+}
+
+/** The path of a `file:` database; null for memory or remote databases. */
+function fileDatabasePath(databaseUrl: string): string | null {
   if (!databaseUrl.startsWith('file:')) return null;
   const path = databaseUrl.slice('file:'.length).split('?')[0] ?? '';
-  if (!path || path === ':memory:') return null;
-  return join(dirname(path), name);
+  return !path || path === ':memory:' ? null : path;
 }
 
 /** Push services want a contact: the public URL when it is https, else a placeholder mailbox. */
