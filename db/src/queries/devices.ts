@@ -117,7 +117,10 @@ export async function revokeDevice(
   return row;
 }
 
-/** The heartbeat snapshot columns of a device, written by the heartbeat writer. */
+/**
+ * The heartbeat snapshot columns of a device that the heartbeat writer reads and writes. It also writes
+ * `lastHealth` (the latest heartbeat's body), but never needs to read it back.
+ */
 export type DeviceHeartbeatSnapshot = Pick<
   Device,
   | 'lastHeartbeatAt'
@@ -129,15 +132,10 @@ export type DeviceHeartbeatSnapshot = Pick<
   | 'lastGapKind'
   | 'clockSkewMs'
   | 'appVersion'
-  | 'lastHealth'
   | 'heartbeatIntervalMs'
   | 'livenessState'
   | 'livenessChangedAt'
 >;
-
-export function updateDeviceSnapshotQuery(db: Db, id: string, snapshot: DeviceHeartbeatSnapshot) {
-  return db.update(devices).set(snapshot).where(eq(devices.id, id));
-}
 
 export function recordLivenessQuery(db: Db, id: string, state: string, now: number) {
   return db

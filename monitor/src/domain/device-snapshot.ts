@@ -53,7 +53,6 @@ export function applyHeartbeat(
     lastGapKind: gapKind,
     clockSkewMs: hb.body.deviceTime - hb.receivedAt,
     appVersion: hb.body.appVersion,
-    lastHealth: hb.body,
     heartbeatIntervalMs: hb.intervalMs,
     livenessState: prev.livenessState,
     livenessChangedAt: prev.livenessChangedAt,

@@ -3,7 +3,8 @@ import type { Writer } from './group-commit.ts';
 import type { FromWriterThread, ToWriterThread, WriterThreadData } from './heartbeat-thread-protocol.ts';
 import type { HeartbeatWrite } from './heartbeats.ts';
 
-const MESSAGE_ITEMS = Number(process.env.HB_MSG_ITEMS ?? 16);
+/** At most this many items per message, so the thread can start on the first ones while more arrive. */
+const MESSAGE_ITEMS = 64;
 
 interface Caller {
   resolve: () => void;

@@ -28,6 +28,7 @@ export function createHeartbeatFlush(db: Db) {
     const ids = [...new Set(items.map((i) => i.deviceId))];
     const current = new Map<string, DeviceHeartbeatSnapshot>();
     for (const { id, ...snapshot } of await findHeartbeatSnapshots(db, ids)) current.set(id, snapshot);
+    const latestBody = new Map<string, HeartbeatWrite['body']>();
     const rows: NewHeartbeat[] = [];
     const uptime = new UptimeAccumulator();
     for (const item of [...items].sort((a, b) => a.receivedAt - b.receivedAt)) {
@@ -35,13 +36,17 @@ export function createHeartbeatFlush(db: Db) {
       if (!prev) continue; // the device was deleted between authentication and flush
       const { snapshot, gapKind, onlineAdded } = applyHeartbeat(prev, item);
       current.set(item.deviceId, snapshot);
+      if (snapshot.lastHeartbeatAt === item.receivedAt) latestBody.set(item.deviceId, item.body);
       rows.push(toRow(item, gapKind));
       const scopes = [scopeKeys.device(item.deviceId), scopeKeys.workspace(item.workspaceId)];
       uptime.addHeartbeat(scopes, item.receivedAt);
       if (onlineAdded) uptime.addOnline(scopes, onlineAdded);
     }
     if (rows.length === 0) return;
-    const snapshots = ids.filter((id) => current.has(id)).map((id) => ({ id, snapshot: current.get(id)! }));
+    // The body of each device's latest heartbeat becomes its last health.
+    const snapshots = ids
+      .filter((id) => current.has(id))
+      .map((id) => ({ id, snapshot: { ...current.get(id)!, lastHealth: latestBody.get(id) } }));
     const [first, ...rest] = [
       ...insertHeartbeatsQueries(db, rows),
       ...updateDeviceSnapshotsQueries(db, snapshots),

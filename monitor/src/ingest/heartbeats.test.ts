@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDb, type Database } from '@lifeline/db';
+import { migrateDb } from '@lifeline/db/migrate';
+import { devices, heartbeats, workspaces } from '@lifeline/db/schema';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { heartbeat } from '../../test/helpers.ts';
+import { createHeartbeatFlush, type HeartbeatWrite } from './heartbeats.ts';
+
+const T0 = Date.UTC(2026, 10, 1);
+let dir: string;
+let database: Database;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lifeline-flush-'));
+  database = await createDb(`file:${join(dir, 'f.db')}`);
+  await migrateDb(database);
+  await database.db
+    .insert(workspaces)
+    .values({ id: 'ws', slug: 'ws', name: 'ws', heartbeatIntervalMs: 30_000, createdAt: T0 });
+  await database.db.insert(devices).values(
+    ['a', 'b'].map((id) => ({
+      id,
+      workspaceId: 'ws',
+      name: id,
+      tokenHash: id,
+      enrolledAt: T0,
+      heartbeatIntervalMs: 30_000,
+    })),
+  );
+});
+afterAll(async () => {
+  database.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const write = (deviceId: string, seq: number, receivedAt: number, percent: number): HeartbeatWrite => ({
+  deviceId,
+  workspaceId: 'ws',
+  receivedAt,
+  intervalMs: 30_000,
+  body: heartbeat({
+    runId: 'r',
+    bootId: 'b',
+    seq,
+    battery: { percent, charging: false, temperatureC: 30 },
+    lastError: 'caf\u00e9 \ud83d\ude00 lone \ud800 end',
+  }),
+});
+
+describe('heartbeat flush', () => {
+  it("keeps the latest heartbeat's body as the device's health, even when an older one is flushed after it", async () => {
+    const flush = createHeartbeatFlush(database.db);
+    await flush([write('a', 1, T0 + 1_000, 50), write('b', 1, T0 + 1_000, 40)]);
+    await flush([write('a', 3, T0 + 3_000, 70)]);
+    await flush([write('a', 2, T0 + 2_000, 60)]); // received earlier, committed later
+    const [a] = await database.db.select().from(devices).where(eq(devices.id, 'a'));
+    expect(a?.lastSeq).toBe(3);
+    expect(a?.lastHeartbeatAt).toBe(T0 + 3_000);
+    expect(a?.prevHeartbeatAt).toBe(T0 + 2_000);
+    expect((a?.lastHealth as { battery: { percent: number } }).battery.percent).toBe(70);
+    const [b] = await database.db.select().from(devices).where(eq(devices.id, 'b'));
+    expect((b?.lastHealth as { battery: { percent: number } }).battery.percent).toBe(40);
+  });
+
+  it('stores each body whole as its payload, any unicode included', async () => {
+    const rows = await database.db.select().from(heartbeats).where(eq(heartbeats.deviceId, 'a'));
+    expect(rows.map((r) => r.seq).sort()).toEqual([1, 2, 3]);
+    const payload = rows.find((r) => r.seq === 3)?.payload as { lastError: string; battery: unknown };
+    expect(payload.battery).toEqual({ percent: 70, charging: false, temperatureC: 30 });
+    expect(payload.lastError).toBe('caf\u00e9 \ud83d\ude00 lone \ud800 end');
+  });
+});
