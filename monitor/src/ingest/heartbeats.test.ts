@@ -60,9 +60,9 @@ describe('heartbeat flush', () => {
     expect(a?.lastSeq).toBe(3);
     expect(a?.lastHeartbeatAt).toBe(T0 + 3_000);
     expect(a?.prevHeartbeatAt).toBe(T0 + 2_000);
-    expect((a?.lastHealth as { battery: { percent: number } }).battery.percent).toBe(70);
+    expect(a?.lastHealth).toMatchObject({ seq: 3, battery: { percent: 70 } });
     const [b] = await database.db.select().from(devices).where(eq(devices.id, 'b'));
-    expect((b?.lastHealth as { battery: { percent: number } }).battery.percent).toBe(40);
+    expect(b?.lastHealth).toMatchObject({ seq: 1, battery: { percent: 40 } });
   });
 
   it('stores each body whole as its payload, any unicode included', async () => {
