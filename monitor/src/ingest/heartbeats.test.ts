@@ -46,7 +46,7 @@ const write = (deviceId: string, seq: number, receivedAt: number, percent: numbe
     bootId: 'b',
     seq,
     battery: { percent, charging: false, temperatureC: 30 },
-    lastError: 'caf\u00e9 \ud83d\ude00 lone \ud800 end',
+    lastError: { message: 'caf\u00e9 \ud83d\ude00 lone \ud800 end' },
   }),
 });
 
@@ -68,8 +68,11 @@ describe('heartbeat flush', () => {
   it('stores each body whole as its payload, any unicode included', async () => {
     const rows = await database.db.select().from(heartbeats).where(eq(heartbeats.deviceId, 'a'));
     expect(rows.map((r) => r.seq).sort()).toEqual([1, 2, 3]);
-    const payload = rows.find((r) => r.seq === 3)?.payload as { lastError: string; battery: unknown };
+    const payload = rows.find((r) => r.seq === 3)?.payload as {
+      lastError: { message: string };
+      battery: unknown;
+    };
     expect(payload.battery).toEqual({ percent: 70, charging: false, temperatureC: 30 });
-    expect(payload.lastError).toBe('caf\u00e9 \ud83d\ude00 lone \ud800 end');
+    expect(payload.lastError.message).toBe('caf\u00e9 \ud83d\ude00 lone \ud800 end');
   });
 });
