@@ -172,6 +172,7 @@ export function startChild(
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const serverEntry = fileURLToPath(new URL('../../monitor/src/node.ts', import.meta.url));
 const bareEntry = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+const floorEntry = fileURLToPath(new URL('./durable-floor-server.ts', import.meta.url));
 
 /**
  * Starts Lifeline as `npm start` does (its own process, the embedded default) on a fresh database file,
@@ -215,6 +216,14 @@ export async function startLifeline(opts: {
 /** The baseline server: a bare Hono app answering `ok` on @hono/node-server, in its own process. */
 export async function startBareServer(): Promise<{ child: Child; url: string }> {
   const child = startChild(bareEntry, { cwd: repoRoot, env: process.env, label: 'bare' });
+  const url = await child.waitForLine(/"url":"([^"]+)"/, 30_000);
+  return { child, url };
+}
+
+/** The durable floor (`durable-floor-server.ts`): bodies stored whole by group commit, in its own process. */
+export async function startDurableFloorServer(dbPath: string): Promise<{ child: Child; url: string }> {
+  const env = { ...process.env, FLOOR_DATABASE: dbPath };
+  const child = startChild(floorEntry, { cwd: repoRoot, env, label: 'floor' });
   const url = await child.waitForLine(/"url":"([^"]+)"/, 30_000);
   return { child, url };
 }

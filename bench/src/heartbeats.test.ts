@@ -7,11 +7,11 @@ import { runHeartbeatBench } from './heartbeats.ts';
  * acknowledged must equal stored exactly. Nothing here depends on how fast the machine is.
  */
 describe('heartbeat bench (quick)', () => {
-  it('measures both endpoints and finds every acknowledged heartbeat stored', async () => {
+  it('measures all three endpoints and finds every acknowledged heartbeat stored', async () => {
     const r = await runHeartbeatBench({ quick: true, devices: 20, connections: 16, amount: 600 });
 
     expect(r.devices).toBe(20);
-    for (const stats of [r.heartbeats, r.bare]) {
+    for (const stats of [r.heartbeats, r.bare, r.floor]) {
       expect(stats.rps).toBeGreaterThan(0);
       expect(stats.ok).toBe(600);
       expect(stats.non2xx).toBe(0);

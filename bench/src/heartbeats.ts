@@ -24,6 +24,7 @@ import {
   ms,
   runLoad,
   startBareServer,
+  startDurableFloorServer,
   startLifeline,
 } from './harness.ts';
 
@@ -77,6 +78,8 @@ export interface HeartbeatBenchResult {
   connections: number;
   heartbeats: LoadStats;
   bare: LoadStats;
+  /** The durable floor: each body stored whole by group commit, nothing else (context, not a target). */
+  floor: LoadStats;
   ratio: number;
   durability: Durability;
   checks: Check[];
@@ -100,6 +103,7 @@ export async function runHeartbeatBench(options: HeartbeatBenchOptions = {}): Pr
   const dbPath = join(dir, 'bench.db');
   let server: Child | undefined;
   let bareServer: Child | undefined;
+  let floorServer: Child | undefined;
   try {
     // --- the real server, its own process
     log(`starting Lifeline (${dbPath})`);
@@ -163,6 +167,23 @@ export async function runHeartbeatBench(options: HeartbeatBenchOptions = {}): Pr
     await bareServer.stop('SIGTERM', 10_000);
     bareServer = undefined;
 
+    // --- the durable floor: the same load stored whole, nothing else (for context; no check)
+    log('starting the durable floor server');
+    const floorStart = await startDurableFloorServer(join(dir, 'floor.db'));
+    floorServer = floorStart.child;
+    const floorLoad = new HeartbeatLoad(devices);
+    const floorRun = { url: floorStart.url, path: '/v1/heartbeats', connections };
+    await runLoad({ ...floorRun, amount: warmupAmount, ...floorLoad.handlers() });
+    log('durable floor: same load');
+    const floor = await runLoad({
+      ...floorRun,
+      serverPid: floorServer.process.pid,
+      ...measure,
+      ...floorLoad.handlers(),
+    });
+    await floorServer.stop('SIGTERM', 10_000);
+    floorServer = undefined;
+
     const ratio = bare.rps > 0 ? heartbeats.rps / bare.rps : 0;
     const checks: Check[] = [
       {
@@ -192,6 +213,7 @@ export async function runHeartbeatBench(options: HeartbeatBenchOptions = {}): Pr
       connections,
       heartbeats,
       bare,
+      floor,
       ratio,
       durability,
       checks,
@@ -199,6 +221,7 @@ export async function runHeartbeatBench(options: HeartbeatBenchOptions = {}): Pr
   } finally {
     await server?.stop('SIGKILL', 5_000);
     await bareServer?.stop('SIGKILL', 5_000);
+    await floorServer?.stop('SIGKILL', 5_000);
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -378,10 +401,15 @@ export function formatHeartbeatResult(r: HeartbeatBenchResult): string[] {
         'non-2xx',
         'errors',
       ],
-      [row('POST /v1/heartbeats', r.heartbeats), row('bare Hono "ok"', r.bare)],
+      [
+        row('POST /v1/heartbeats', r.heartbeats),
+        row('bare Hono "ok"', r.bare),
+        row('durable floor (store body)', r.floor),
+      ],
     ),
     '',
     `ratio heartbeats/s ÷ bare/s: ${r.ratio.toFixed(2)}   (target >= ${TARGET_RATIO}, p99 < ${TARGET_P99_MS} ms)`,
+    `for context: durable floor/s ÷ bare/s: ${ratioOf(r.floor, r.bare)}; heartbeats/s ÷ durable floor/s: ${ratioOf(r.heartbeats, r.floor)}`,
     ...(r.heartbeats.serverCpuUs !== undefined && r.bare.serverCpuUs !== undefined
       ? [
           `server CPU per request: ${int(r.heartbeats.serverCpuUs)} µs vs ${int(r.bare.serverCpuUs)} µs bare (${(r.heartbeats.serverCpuUs / r.bare.serverCpuUs).toFixed(1)}×)`,
@@ -389,6 +417,10 @@ export function formatHeartbeatResult(r: HeartbeatBenchResult): string[] {
       : []),
     ...formatChecks(r.checks),
   ];
+}
+
+function ratioOf(a: LoadStats, b: LoadStats): string {
+  return b.rps > 0 ? (a.rps / b.rps).toFixed(2) : 'n/a';
 }
 
 export const heartbeatBench: Bench = {

@@ -1,42 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createDb, type Database } from '@lifeline/db';
-import { migrateDb } from '@lifeline/db/migrate';
-import { devices, workspaces } from '@lifeline/db/schema';
+import type { Database } from '@lifeline/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heartbeat } from '../../test/helpers.ts';
 import { HeartbeatWriterThread } from './heartbeat-thread.ts';
 import type { HeartbeatWrite } from './heartbeats.ts';
+import { openIngestTestDatabase } from './test-database.ts';
 
 const T0 = Date.UTC(2026, 10, 1);
-let dir: string;
-let url: string;
 let database: Database;
+let url: string;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lifeline-hb-thread-'));
-  url = `file:${join(dir, 't.db')}`;
-  database = await createDb(url);
-  await migrateDb(database);
-  await database.db
-    .insert(workspaces)
-    .values({ id: 'ws', slug: 'ws', name: 'ws', heartbeatIntervalMs: 30_000, createdAt: T0 });
-  await database.db.insert(devices).values(
-    ['a', 'b', 'c'].map((id) => ({
-      id,
-      workspaceId: 'ws',
-      name: id,
-      tokenHash: id,
-      enrolledAt: T0,
-      heartbeatIntervalMs: 30_000,
-    })),
-  );
+  ({ database, url, close } = await openIngestTestDatabase(['a', 'b', 'c'], T0));
 });
-afterAll(async () => {
-  database.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => close());
 
 const write = (deviceId: string, seq: number): HeartbeatWrite => ({
   deviceId,
@@ -95,7 +72,7 @@ describe('HeartbeatWriterThread', () => {
 
   it('fails its writes, and says why, when the thread cannot open the database', async () => {
     const writer = new HeartbeatWriterThread({
-      databaseUrl: `file:${join(dir, 't.db', 'none.db')}`,
+      databaseUrl: `${url}/none.db`,
       maxBatch: 50,
     });
     await expect(writer.ready()).rejects.toThrow(/heartbeat writer thread/);

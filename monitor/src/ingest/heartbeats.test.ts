@@ -1,40 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createDb, type Database } from '@lifeline/db';
-import { migrateDb } from '@lifeline/db/migrate';
-import { devices, heartbeats, workspaces } from '@lifeline/db/schema';
+import type { Database } from '@lifeline/db';
+import { devices, heartbeats } from '@lifeline/db/schema';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heartbeat } from '../../test/helpers.ts';
 import { createHeartbeatFlush, type HeartbeatWrite } from './heartbeats.ts';
+import { openIngestTestDatabase } from './test-database.ts';
 
 const T0 = Date.UTC(2026, 10, 1);
-let dir: string;
 let database: Database;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lifeline-flush-'));
-  database = await createDb(`file:${join(dir, 'f.db')}`);
-  await migrateDb(database);
-  await database.db
-    .insert(workspaces)
-    .values({ id: 'ws', slug: 'ws', name: 'ws', heartbeatIntervalMs: 30_000, createdAt: T0 });
-  await database.db.insert(devices).values(
-    ['a', 'b'].map((id) => ({
-      id,
-      workspaceId: 'ws',
-      name: id,
-      tokenHash: id,
-      enrolledAt: T0,
-      heartbeatIntervalMs: 30_000,
-    })),
-  );
+  ({ database, close } = await openIngestTestDatabase(['a', 'b'], T0));
 });
-afterAll(async () => {
-  database.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => close());
 
 const write = (deviceId: string, seq: number, receivedAt: number, percent: number): HeartbeatWrite => ({
   deviceId,

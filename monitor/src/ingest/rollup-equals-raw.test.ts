@@ -1,9 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createDb, type Database, heartbeatTimes, scopeKeys, sumUptime } from '@lifeline/db';
-import { migrateDb } from '@lifeline/db/migrate';
-import { devices, uptimeRollups, workspaces } from '@lifeline/db/schema';
+import { type Database, heartbeatTimes, scopeKeys, sumUptime } from '@lifeline/db';
+import { devices, uptimeRollups } from '@lifeline/db/schema';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heartbeat } from '../../test/helpers.ts';
@@ -11,24 +7,17 @@ import { decomposeRange } from '../domain/buckets.ts';
 import { coverageMs } from '../domain/liveness.ts';
 import { unionLengthWithin } from '../domain/uptime.ts';
 import { createHeartbeatFlush, type HeartbeatWrite } from './heartbeats.ts';
+import { openIngestTestDatabase } from './test-database.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const MIN = 60_000;
-let dir: string;
 let database: Database;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lifeline-rollup-'));
-  database = await createDb(`file:${join(dir, 'r.db')}`);
-  await migrateDb(database);
-  await database.db
-    .insert(workspaces)
-    .values({ id: 'ws', slug: 'ws', name: 'ws', heartbeatIntervalMs: 30_000, createdAt: T0 });
+  ({ database, close } = await openIngestTestDatabase([], T0));
 });
-afterAll(async () => {
-  database.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => close());
 
 /** A device's heartbeat schedule: gaps between heartbeats (mostly on time, sometimes long) and an interval. */
 const schedule = fc.record({
