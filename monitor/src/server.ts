@@ -6,7 +6,7 @@ import { getRequestListener } from '@hono/node-server';
 import { createDb, type Db } from '@lifeline/db';
 import { migrateDb } from '@lifeline/db/migrate';
 import { webhooks } from '@lifeline/db/schema';
-import { createAlertChannels } from './alerting/channels.ts';
+import { createAlertChannels, defaultVapidSubject } from './alerting/channels.ts';
 import { ensureDefaultAlertRulesEverywhere } from './alerting/evaluate.ts';
 import { AlertScheduler } from './alerting/scheduler.ts';
 import { createApp } from './app.ts';
@@ -204,11 +204,6 @@ function fileDatabasePath(databaseUrl: string): string | null {
   if (!databaseUrl.startsWith('file:')) return null;
   const path = databaseUrl.slice('file:'.length).split('?')[0] ?? '';
   return !path || path === ':memory:' ? null : path;
-}
-
-/** Push services want a contact: the public URL when it is https, else a placeholder mailbox. */
-function defaultVapidSubject(publicUrl: string | undefined): string {
-  return publicUrl?.startsWith('https://') ? publicUrl : 'mailto:alerts@lifeline.invalid';
 }
 
 async function nodeSecretBox(

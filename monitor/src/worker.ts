@@ -3,7 +3,8 @@
  * libSQL database (Turso: `DATABASE_URL` / `DATABASE_AUTH_TOKEN` secrets), and the tick on a Cron Trigger.
  * The public status pages are rendered by the status site's edge build (the same Astro pages, built by
  * `ensure-built.mjs --edge`, which wrangler.toml runs first); their assets are Workers static assets.
- * Nothing here (or below it) may import node-only modules; `wrangler deploy --dry-run` checks the bundle.
+ * Alerts are delivered from the Cron event too. Nothing here (or below it) may import a Node module that
+ * workerd's `nodejs_compat` lacks; `wrangler deploy --dry-run` checks the bundle, the workerd test runs it.
  */
 import { createClient } from '@libsql/client/web';
 import { createDb, type Database } from '@lifeline/db';
@@ -11,6 +12,8 @@ import { createD1Db, type D1Binding } from '@lifeline/db/d1';
 import { render } from '@lifeline/status-site/edge';
 import type { ExecutionContext } from 'hono';
 import type { SiteLocals } from '../../status-site/src/read-model.ts';
+import { createAlertChannels, defaultVapidSubject } from './alerting/channels.ts';
+import { ensureDefaultAlertRulesEverywhere } from './alerting/evaluate.ts';
 import { createApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import type { Deps } from './deps.ts';
@@ -21,7 +24,7 @@ import { jsonLogger } from './logger.ts';
 import { WorkNotifier } from './pipeline/notifier.ts';
 import { SecretBox } from './secret-box.ts';
 import { isAdminPath, isSitePath, siteContext } from './site/context.ts';
-import { tick } from './tick.ts';
+import { dispatchAlerts, tick } from './tick.ts';
 
 /** The bindings and variables wrangler.toml and `wrangler secret put` give the Worker. */
 export interface Env {
@@ -33,9 +36,25 @@ export interface Env {
   /** Base URL printed in links; defaults to the origin of the first request. */
   PUBLIC_URL?: string;
   LOG_LEVEL?: string;
-  /** Encrypts stored secrets (webhook signing secrets): base64 of 32 bytes, a `wrangler secret`. Webhooks need it. */
+  /**
+   * Encrypts stored secrets (webhook signing secrets, the VAPID private key): base64 of 32 bytes, a
+   * `wrangler secret`. Webhooks, subscriptions and web push need it.
+   */
   SECRETS_KEY?: string;
+  /** Alert and subscriber email through Resend (a `wrangler secret`); without it, emails wait in the outbox. */
+  RESEND_API_KEY?: string;
+  /** Resend's API base, for a self-hosted or test stand-in. */
+  RESEND_BASE_URL?: string;
+  ALERT_EMAIL_FROM?: string;
+  /** The contact push services see; default PUBLIC_URL if https, else a placeholder mailbox. */
+  VAPID_SUBJECT?: string;
 }
+
+/**
+ * How long a Cron event stays to deliver notifications that fall due after its tick (a group gathering
+ * companions for a couple of seconds), rather than leaving them to the next event a minute later.
+ */
+const FOLLOW_UP_WINDOW_MS = 15_000;
 
 interface ScheduledController {
   scheduledTime: number;
@@ -62,6 +81,11 @@ function getIsolate(env: Env): Promise<Isolate> {
 
 async function buildIsolate(env: Env): Promise<Isolate> {
   const database = await openDatabase(env);
+  const secretBox = env.SECRETS_KEY
+    ? await SecretBox.fromBase64(env.SECRETS_KEY).catch((err: Error) => {
+        throw new Error(`SECRETS_KEY ${err.message}`);
+      })
+    : null;
   const deps: Deps = {
     db: database.db,
     clock: systemClock,
@@ -73,14 +97,19 @@ async function buildIsolate(env: Env): Promise<Isolate> {
     notifier: new WorkNotifier(),
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, '') ?? '',
     // Without it the API still runs; creating webhooks answers 503 and none are dispatched.
-    secretBox: env.SECRETS_KEY
-      ? await SecretBox.fromBase64(env.SECRETS_KEY).catch((err: Error) => {
-          throw new Error(`SECRETS_KEY ${err.message}`);
-        })
-      : null,
-    // Alerts are evaluated and recorded by the cron tick here too; their delivery (web push's encryption
-    // and VAPID signing come from Node's crypto) runs on Node for now, so notifications wait in the outbox.
-    alerts: null,
+    secretBox,
+    // The same channels as on Node (web-push runs on workerd's node:crypto), except the mail log: with no
+    // disk, email waits in the outbox until RESEND_API_KEY is set.
+    alerts: await createAlertChannels({
+      db: database.db,
+      secretBox,
+      now: Date.now(),
+      vapidSubject: env.VAPID_SUBJECT ?? defaultVapidSubject(env.PUBLIC_URL),
+      resendApiKey: env.RESEND_API_KEY,
+      resendBaseUrl: env.RESEND_BASE_URL,
+      emailFrom: env.ALERT_EMAIL_FROM ?? 'Lifeline <alerts@lifeline.invalid>',
+      mailLogPath: null,
+    }),
   };
   return { deps, app: createApp(deps), database, locals: { site: siteContext(deps) } };
 }
@@ -96,6 +125,20 @@ async function openDatabase(env: Env): Promise<Database> {
   );
 }
 
+/**
+ * Delivers the notifications that fall due before `until` (Workers have no timers between events, so
+ * this is what Node's AlertScheduler does between ticks), waiting for each in turn.
+ */
+async function followUpDispatch(deps: Deps, wakeAt: number | null, until: number): Promise<void> {
+  let next = wakeAt;
+  // Bounded: a notification due again at once (a channel failing fast) waits for the next event.
+  for (let round = 0; round < 5 && deps.alerts && next !== null && next <= until; round++) {
+    const wait = next - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    next = (await dispatchAlerts(deps, Date.now())).wakeAt;
+  }
+}
+
 function logLevel(value: string | undefined): 'info' | 'warn' | 'error' | 'silent' {
   return value === 'warn' || value === 'error' || value === 'silent' ? value : 'info';
 }
@@ -106,7 +149,7 @@ export default {
     const url = new URL(request.url);
     if (!deps.publicUrl) deps.publicUrl = url.origin;
     if (isAdminPath(url.pathname))
-      // Admin sign-in hashes passwords with Node's scrypt and delivers push from Node: the Node server's job.
+      // The admin pages (sessions, scrypt sign-in) are the Node server's job.
       return new Response('The admin pages are served by the Node server (npm start), not at the edge.\n', {
         status: 404,
         headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
@@ -120,8 +163,15 @@ export default {
     const work = (async () => {
       const { deps } = await getIsolate(env);
       try {
+        // Workspaces made by edge:bootstrap's SQL get the default alert rules here (one query when none is missing).
+        await ensureDefaultAlertRulesEverywhere(deps.db, Date.now());
         const report = await tick(deps, Date.now());
         for (const change of report.livenessChanges) deps.logger.info('device liveness', change);
+        await followUpDispatch(
+          deps,
+          report.alerts.dispatch?.wakeAt ?? null,
+          Date.now() + FOLLOW_UP_WINDOW_MS,
+        );
       } catch (err) {
         deps.logger.error('tick failed', { error: err instanceof Error ? err.message : String(err) });
         throw err;

@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakePushService } from '../../alerts/test/fakes/push-service.ts';
+import { FakeResend } from '../../alerts/test/fakes/resend-api.ts';
 import { root, wrangler } from './wrangler.ts';
 
 const run = promisify(execFile);
@@ -24,6 +26,9 @@ let env: NodeJS.ProcessEnv = {};
 let dev: ChildProcess | undefined;
 let devOutput = '';
 let baseUrl = '';
+// Stand-ins for a browser's push service and Resend on 127.0.0.1, which the Worker reaches as it would the real ones.
+const push = new FakePushService();
+const resend = new FakeResend();
 
 /** Runs a Node script (wrangler or ours) to completion; throws with its output if it fails. */
 async function node(args: string[]): Promise<string> {
@@ -99,6 +104,7 @@ async function http(method: string, path: string, opts: { token?: string; body?:
 }
 
 beforeAll(async () => {
+  await Promise.all([push.start(), resend.start()]);
   dir = await mkdtemp(join(tmpdir(), 'lifeline-worker-'));
   persistTo = join(dir, 'state');
   env = {
@@ -115,11 +121,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopDev();
+  await Promise.all([push.stop(), resend.stop()]);
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 20_000);
 
 describe('the Worker in workerd (wrangler dev, local D1)', () => {
-  it('enrols a device, takes its heartbeat, lists it online, hands it its messages and runs the cron tick', async () => {
+  it('enrols a device, takes its heartbeat, lists it online, hands it its messages, runs the cron tick and delivers its alerts', async () => {
     // Schema: drizzle-kit's migrations, applied by wrangler as on a real D1 database.
     await node([wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo]);
 
@@ -159,6 +166,13 @@ describe('the Worker in workerd (wrangler dev, local D1)', () => {
         '--log-level',
         'warn',
         '--show-interactive-dev-session=false',
+        // The Worker's secrets, as `wrangler secret put` would give them.
+        '--var',
+        `SECRETS_KEY:${Buffer.alloc(32, 7).toString('base64')}`,
+        '--var',
+        `RESEND_API_KEY:${resend.apiKey}`,
+        '--var',
+        `RESEND_BASE_URL:${resend.url}`,
       ],
       { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
@@ -263,7 +277,7 @@ describe('the Worker in workerd (wrangler dev, local D1)', () => {
     expect((await http('GET', '/history')).text).toContain('</html>');
     expect((await http('GET', '/s/no-such-page')).status).toBe(404);
     expect((await http('GET', '/subscribe/push')).text).toContain('</html>');
-    // The subscribe form posts to the same page code as on Node (no SECRETS_KEY here: it says so, no 5xx).
+    // The subscribe form posts to the same page code as on Node; the confirmation email goes out with the tick.
     const subscribed = await fetch(`${baseUrl}/subscribe`, {
       method: 'POST',
       body: new URLSearchParams({ email: 'visitor@example.com' }),
@@ -271,15 +285,42 @@ describe('the Worker in workerd (wrangler dev, local D1)', () => {
       redirect: 'manual',
       signal: AbortSignal.timeout(15_000),
     });
-    expect(subscribed.status, await subscribed.text()).toBeLessThan(500);
+    expect(subscribed.status, await subscribed.text()).toBeLessThan(400);
     const admin = await http('GET', '/admin');
     expect(admin.status).toBe(404);
     expect(admin.text).toContain('Node server');
 
-    // The Cron Trigger, as wrangler dev --test-scheduled exposes it.
+    // An admin subscribes a browser and a mailbox to the workspace's alerts.
+    const pushKey = await http('GET', '/v1/alert-subscriptions/push-key', { token: apiKey });
+    expect(pushKey.json.publicKey, pushKey.text).toMatch(/^[A-Za-z0-9_-]{87}$/);
+    const browser = push.subscribe();
+    for (const body of [
+      { channel: 'web_push', subscription: { endpoint: browser.endpoint, keys: browser.keys } },
+      { channel: 'email', email: 'owner@example.com', delayMs: 0 },
+    ]) {
+      const created = await http('POST', '/v1/alert-subscriptions', { token: apiKey, body });
+      expect(created.status, created.text).toBe(201);
+    }
+
+    // The Cron Trigger, as wrangler dev --test-scheduled exposes it. Its tick finds the stale phone
+    // offline, fires the default device-offline rule, and (the event waits out the group's 2 s) delivers.
     const scheduled = await http('GET', '/__scheduled?cron=*+*+*+*+*');
     expect(scheduled.status, `${scheduled.text}\n${devOutput}`).toBe(200);
     expect(scheduled.text).toMatch(/Ran scheduled event/);
+    // Web push: encrypted for the browser's key and VAPID-signed with the key the Worker made and sealed.
+    const page1 = push.received.find((p) => p.subscriptionId === browser.id);
+    expect(page1, `${JSON.stringify(push.rejected)}\n${devOutput}`).toBeDefined();
+    expect(page1!.payload).toMatchObject({ title: expect.stringMatching(/^Device offline/) });
+    expect((page1!.payload as { body: string }).body).toContain('Stale phone');
+    expect(page1!.jwt.aud).toBe(push.url);
+    // Email through Resend: the alert to the admin and the subscriber's confirmation.
+    const to = (address: string) => resend.sent.filter((e) => e.to.includes(address));
+    expect(
+      to('owner@example.com')
+        .map((e) => e.subject)
+        .join('\n'),
+    ).toMatch(/Device offline/);
+    expect(to('visitor@example.com'), devOutput).toHaveLength(1);
 
     // Stop workerd before reading its D1 file from another process: the tick recorded the stale device.
     await stopDev();

@@ -45,6 +45,11 @@ const VAPID_SETTING = 'vapid_keys';
 /** Where an alert webhook's sealed secret is bound: a ciphertext copied to another row does not open. */
 export const alertWebhookSecretContext = (subscriptionId: string) => `alert_subscription:${subscriptionId}`;
 
+/** Push services want a contact: the public URL when it is https, else a placeholder mailbox. */
+export function defaultVapidSubject(publicUrl: string | undefined): string {
+  return publicUrl?.startsWith('https://') ? publicUrl : 'mailto:alerts@lifeline.invalid';
+}
+
 export async function createAlertChannels(o: AlertChannelOptions): Promise<AlertChannels> {
   let webPush: AlertChannels['webPush'] = null;
   let publicWebPush: AlertChannels['webPush'] = null;
