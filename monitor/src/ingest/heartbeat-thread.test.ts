@@ -80,6 +80,31 @@ describe('HeartbeatWriterThread', () => {
     await writer.close();
   });
 
+  it('rejects the writes a dead thread held, acknowledges none it did not store, and starts a new one', async () => {
+    const writer = new HeartbeatWriterThread({ databaseUrl: url, maxBatch: 20 });
+    try {
+      await writer.ready();
+      const writes = Array.from({ length: 200 }, (_, i) => write('c', 4_000 + i));
+      const outcomes = writes.map((w) =>
+        writer.write(w).then(
+          () => 'acked' as const,
+          () => 'rejected' as const,
+        ),
+      );
+      await new Promise((r) => setImmediate(r)); // the first writes are on their way to the thread
+      await writer.terminate();
+      const settled = await Promise.all(outcomes);
+      expect(settled).toContain('rejected');
+      for (const [i, outcome] of settled.entries())
+        if (outcome === 'acked') expect(await stored('c', 4_000 + i)).toBe(true);
+      // The next write gets a new thread.
+      await writer.write(write('c', 5_000));
+      expect(await stored('c', 5_000)).toBe(true);
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('drains on close: every write made before close is durable when close resolves', async () => {
     const writer = new HeartbeatWriterThread({ databaseUrl: url, maxBatch: 50 });
     const pending = Array.from({ length: 40 }, (_, i) => writer.write(write('b', 2_000 + i)));

@@ -89,6 +89,11 @@ export class HeartbeatWriterThread implements Writer<HeartbeatWrite> {
     await exited;
   }
 
+  /** Ends the thread at once, as a crash would (for tests): the writes it holds are rejected. */
+  async terminate(): Promise<void> {
+    await this.#thread?.terminate();
+  }
+
   #spawn(): Promise<Worker> {
     const worker = new Worker(new URL('./heartbeat-thread-worker.ts', import.meta.url), {
       workerData: this.#data,
