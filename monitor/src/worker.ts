@@ -23,7 +23,7 @@ import { createHeartbeatFlush } from './ingest/heartbeats.ts';
 import { jsonLogger } from './logger.ts';
 import { WorkNotifier } from './pipeline/notifier.ts';
 import { SecretBox } from './secret-box.ts';
-import { isAdminPath, isSitePath, siteContext } from './site/context.ts';
+import { isSitePath, siteContext } from './site/context.ts';
 import { dispatchAlerts, tick } from './tick.ts';
 
 /** The bindings and variables wrangler.toml and `wrangler secret put` give the Worker. */
@@ -148,14 +148,10 @@ export default {
     const { app, deps, locals } = await getIsolate(env);
     const url = new URL(request.url);
     if (!deps.publicUrl) deps.publicUrl = url.origin;
-    if (isAdminPath(url.pathname))
-      // The admin pages (sessions, scrypt sign-in) are the Node server's job.
-      return new Response('The admin pages are served by the Node server (npm start), not at the edge.\n', {
-        status: 404,
-        headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
-      });
     // A fresh locals object per request: the site's middleware stores per-request state on it.
-    if (isSitePath(url.pathname)) return render(request, { ...locals });
+    // Cloudflare names the visitor's address in CF-Connecting-IP (sign-in counts failures per address).
+    if (isSitePath(url.pathname))
+      return render(request, { ...locals }, request.headers.get('cf-connecting-ip') ?? undefined);
     return app.fetch(request, env, ctx);
   },
 

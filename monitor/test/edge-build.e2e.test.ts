@@ -48,7 +48,7 @@ describe('the edge build (wrangler deploy --dry-run)', () => {
     expect(await readdir(out)).toContain('worker.js');
     const bundle = await readFile(join(out, 'worker.js'), 'utf8');
     // Astro's Web-standard App renders the pages; nothing of the Node adapter (node:http, send) came along.
-    expect(bundle).toContain('app.render(request, { locals })');
+    expect(bundle).toMatch(/app\.render\(request, \{\s+locals,\s+addCookieHeader: true/);
     expect(bundle).not.toMatch(/from "node:(?:http|https|http2|net|stream)"/);
     expect(bundle).not.toContain('@astrojs/node');
     // The hashed assets are cached for a year by Workers static assets' _headers.

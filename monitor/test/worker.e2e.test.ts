@@ -134,8 +134,12 @@ describe('the Worker in workerd (wrangler dev, local D1)', () => {
     const printed = await node([bootstrapScript, '--local', '--persist-to', persistTo]);
     const apiKey = /Admin API key:\s+(ll_admin_\S+)/.exec(printed)?.[1];
     const code = /Device enrolment code:\s+([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})/.exec(printed)?.[1];
+    const adminPassword = /Admin sign-in \(\/admin\): email admin@localhost\s+password (\S+)/.exec(
+      printed,
+    )?.[1];
     expect(apiKey, printed).toBeDefined();
     expect(code, printed).toBeDefined();
+    expect(adminPassword, printed).toBeDefined();
 
     // A device last heard from an hour ago but still recorded online: the tick must mark it offline.
     const now = Date.now();
@@ -286,9 +290,41 @@ describe('the Worker in workerd (wrangler dev, local D1)', () => {
       signal: AbortSignal.timeout(15_000),
     });
     expect(subscribed.status, await subscribed.text()).toBeLessThan(400);
-    const admin = await http('GET', '/admin');
-    expect(admin.status).toBe(404);
-    expect(admin.text).toContain('Node server');
+    // The admin pages: signed out they send to sign-in; the bootstrap's password signs in (scrypt runs on
+    // workerd's node:crypto), and the session cookie opens the device list.
+    const signedOut = await fetch(`${baseUrl}/admin/devices`, { redirect: 'manual' });
+    expect(signedOut.status).toBe(303);
+    expect(signedOut.headers.get('location')).toMatch(/^\/admin\/login/);
+    const form = await fetch(`${baseUrl}/admin/login`);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+    const csrfCookie = form.headers.getSetCookie().find((c) => c.startsWith('ll_login_csrf='));
+    expect(csrf).toBeDefined();
+    const signIn = (password: string) =>
+      fetch(`${baseUrl}/admin/login`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          csrf: csrf!,
+          next: '/admin/devices',
+          email: 'admin@localhost',
+          password,
+        }),
+        headers: { origin: baseUrl, cookie: csrfCookie!.split(';')[0]! },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(15_000),
+      });
+    expect((await signIn('not the password')).status).toBe(401);
+    const signedIn = await signIn(adminPassword!);
+    expect(signedIn.status, await signedIn.text()).toBe(303);
+    const session = signedIn.headers.getSetCookie().find((c) => c.startsWith('ll_session='));
+    expect(session).toBeDefined();
+    const devicesPage = await fetch(`${baseUrl}/admin/devices`, {
+      headers: { cookie: session!.split(';')[0]! },
+      redirect: 'manual',
+    });
+    const devicesHtml = await devicesPage.text();
+    expect(devicesPage.status, devicesHtml).toBe(200);
+    expect(devicesHtml).toContain('Edge phone');
+    expect(devicesHtml).toContain('Stale phone');
 
     // An admin subscribes a browser and a mailbox to the workspace's alerts.
     const pushKey = await http('GET', '/v1/alert-subscriptions/push-key', { token: apiKey });

@@ -14,11 +14,6 @@ export function isSitePath(pathname: string): boolean {
   return SITE_PATH.test(pathname);
 }
 
-/** Whether a page is an admin page (signed in; served by the Node server only). */
-export function isAdminPath(pathname: string): boolean {
-  return pathname === '/admin' || pathname.startsWith('/admin/');
-}
-
 /** The context every page gets as `Astro.locals.site`. */
 export function siteContext(deps: Deps): SiteContext {
   return {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isAdminPath } from './context.ts';
 import { isSitePath } from './mount.ts';
 
 describe('isSitePath', () => {
@@ -32,14 +31,5 @@ describe('isSitePath', () => {
       '/s/a/b/c',
     ])
       expect(isSitePath(p), p).toBe(false);
-  });
-});
-
-describe('isAdminPath', () => {
-  it('tells the admin pages (Node only) from the public ones (also rendered at the edge)', () => {
-    for (const p of ['/admin', '/admin/', '/admin/probes', '/admin/login'])
-      expect(isAdminPath(p), p).toBe(true);
-    for (const p of ['/', '/history', '/s/acme', '/administrator', '/s/admin'])
-      expect(isAdminPath(p), p).toBe(false);
   });
 });
