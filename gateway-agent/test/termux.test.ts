@@ -47,6 +47,8 @@ function driver(extra: Parameters<typeof createTermuxDriver>[0] = {}) {
     listTimeoutMs: 5000,
     telemetryTimeoutMs: 5000,
     confirmPollMs: 20,
+    // The inbox is read only where a test asks for it (the store is shared across tests).
+    inboxPollMs: 0,
     ...extra,
   });
 }
@@ -315,5 +317,65 @@ describe('telemetry from Termux:API stand-ins', () => {
 
   it('is what the termux driver reports as its telemetry', async () => {
     expect((await driver().telemetry()).battery?.percent).toBe(87);
+  });
+});
+
+describe('termux driver: received SMS (the SMS canary)', () => {
+  const inbox = (body: string, ageMs: number, address = '+4915100000999') =>
+    standins.addRow({ type: 'inbox', address, body, date: Date.now() - ageMs });
+  const received = (events: DriverEvent[]) =>
+    events.filter((e): e is Extract<DriverEvent, { type: 'received' }> => e.type === 'received');
+
+  it('reports each new inbox row once, and what arrived shortly before it started, not older texts', async () => {
+    inbox('old news', 3_600_000);
+    const landed = inbox('Lifeline canary n1: while the agent restarted', 60_000);
+    const logs: unknown[] = [];
+    const d = driver({ inboxPollMs: 25, log: (...args) => logs.push(args) });
+    const events: DriverEvent[] = [];
+    await d.start((e) => events.push(e));
+    await waitFor(() => received(events).length === 1);
+    expect(received(events)[0]).toMatchObject({
+      from: '+4915100000999',
+      text: landed.body,
+      at: Math.floor(landed.date / 1000) * 1000,
+    });
+    // Sent rows are not received ones; a new inbox row is reported on the next read, once.
+    await d.send(request());
+    inbox('Lifeline canary n2: fresh', 0, '015100000998');
+    await waitFor(() => received(events).length === 2);
+    await new Promise((r) => setTimeout(r, 150)); // several more reads
+    expect(received(events).map((e) => e.text)).toEqual([landed.body, 'Lifeline canary n2: fresh']);
+    expect(received(events)[1]!.from).toBe('015100000998');
+    const reads = standins.calls('termux-sms-list').filter((c) => c.args.includes('inbox'));
+    expect(reads.length).toBeGreaterThan(3);
+    expect(reads.at(-1)!.args).toEqual(['-t', 'inbox', '-l', '50']);
+    await d.stop();
+    expect(JSON.stringify(logs)).not.toContain('canary');
+  });
+
+  it('goes on after a failed read, without logging texts, and reads nothing when turned off', async () => {
+    const logs: unknown[][] = [];
+    const d = driver({ inboxPollMs: 25, log: (...args) => logs.push(args) });
+    const events: DriverEvent[] = [];
+    standins.set('termux-sms-list', { mode: 'garbage' });
+    await d.start((e) => events.push(e));
+    await waitFor(() => logs.some((l) => String(l[1]).includes('reading the inbox failed')));
+    standins.reset('termux-sms-list');
+    inbox('Lifeline canary n3: after the outage', 0);
+    await waitFor(() => received(events).some((e) => e.text.includes('n3')));
+    await d.stop();
+    expect(JSON.stringify(logs)).not.toContain('n3');
+
+    const off = driver();
+    const before = standins.calls('termux-sms-list').length;
+    await off.start(() => {});
+    await new Promise((r) => setTimeout(r, 100));
+    await off.stop();
+    expect(
+      standins
+        .calls('termux-sms-list')
+        .slice(before)
+        .filter((c) => c.args.includes('inbox')),
+    ).toEqual([]);
   });
 });

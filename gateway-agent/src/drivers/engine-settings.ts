@@ -5,7 +5,8 @@
  * smsgate: { "baseUrl"?: "http://127.0.0.1:8080", "username": "sms", "password": "...",
  *            "webhookSigningKey": "...", "listenPort"?: 18080, "withDeliveryReport"?: true,
  *            "requestTimeoutMs"?: 10000, "telemetry"?: "auto" | "termux" | "none" }
- * termux:  { "sendTimeoutMs"?: 20000, "confirmPollMs"?: 2000, "confirmTimeoutMs"?: 600000 }
+ * termux:  { "sendTimeoutMs"?: 20000, "confirmPollMs"?: 2000, "confirmTimeoutMs"?: 600000,
+ *            "inboxPollMs"?: 15000 (0: never read the inbox; the phone then cannot receive SMS canaries) }
  */
 import type { Driver, Telemetry } from './driver.ts';
 import { createSmsGateDriver, type DriverLog, type SmsGateDriverOptions } from './smsgate.ts';
@@ -109,6 +110,8 @@ export function termuxOptionsFromSettings(
   if (confirmPollMs !== undefined) options.confirmPollMs = confirmPollMs;
   const confirmTimeoutMs = int(settings, 'termux.confirmTimeoutMs', 1000);
   if (confirmTimeoutMs !== undefined) options.confirmTimeoutMs = confirmTimeoutMs;
+  const inboxPollMs = int(settings, 'termux.inboxPollMs', 0);
+  if (inboxPollMs !== undefined) options.inboxPollMs = inboxPollMs;
   if (ctx.env) options.env = ctx.env;
   if (ctx.log) options.log = ctx.log;
   return options;

@@ -10,6 +10,11 @@
  *   from what this process remembers; anything else is `cannot_tell` (the agent reports unknown). A row
  *   written before the attempt was leased is an earlier attempt's (a retry sends the same text to the same
  *   number again), never this one's.
+ * - received: the inbox is read every `inboxPollMs` (`termux-sms-list -t inbox`), and each new row is an
+ *   event `received` (the agent keeps only SMS canaries and drops the rest unstored). The first read
+ *   reports what arrived within `inboxLookbackMs` before the driver started (a canary that landed while
+ *   the agent restarted); after that, rows with a higher `_id` than any seen (Android numbers rows in
+ *   order).
  * - telemetry: Termux:API battery, telephony and Wi-Fi (see termux-telemetry.ts).
  * Message text and numbers are never logged.
  */
@@ -49,6 +54,10 @@ export interface TermuxDriverOptions {
   lookupToleranceMs?: number;
   /** Per telemetry command; default 5 s. */
   telemetryTimeoutMs?: number;
+  /** How often the inbox is read for received SMS (the SMS canary); default 15 s; 0: never. */
+  inboxPollMs?: number;
+  /** On the first inbox read, how far back a received SMS is still reported; default 15 min. */
+  inboxLookbackMs?: number;
   run?: Runner;
   clock?: { now(): number };
   log?: DriverLog;
@@ -72,6 +81,8 @@ interface Outgoing {
 export function createTermuxDriver(options: TermuxDriverOptions = {}): Driver & {
   /** Polls the SMS store once (the timer does this on its own; tests call it to avoid waiting). */
   pollNow(): Promise<void>;
+  /** Reads the inbox once (the inbox timer does this on its own). */
+  readInboxNow(): Promise<void>;
 } {
   const run = options.run ?? runCommand;
   const clock = options.clock ?? { now: () => Date.now() };
@@ -82,6 +93,8 @@ export function createTermuxDriver(options: TermuxDriverOptions = {}): Driver & 
   const confirmTimeoutMs = options.confirmTimeoutMs ?? 10 * 60_000;
   const listLimit = options.listLimit ?? 50;
   const lookupToleranceMs = options.lookupToleranceMs ?? 60_000;
+  const inboxPollMs = options.inboxPollMs ?? 15_000;
+  const inboxLookbackMs = options.inboxLookbackMs ?? 15 * 60_000;
 
   /** Messages this process handed over, kept for lookups after confirmation ends (bounded). */
   const outgoing = new Map<string, Outgoing>();
@@ -92,6 +105,11 @@ export function createTermuxDriver(options: TermuxDriverOptions = {}): Driver & 
   let polling: Promise<void> | null = null;
   /** Messages whose sent/failed row never appeared within confirmTimeoutMs. */
   let unconfirmed = 0;
+  let inboxTimer: NodeJS.Timeout | null = null;
+  let inboxReading: Promise<void> | null = null;
+  /** The highest inbox row id reported; null until the first read after start. */
+  let inboxHighWater: number | null = null;
+  let startedAt = 0;
 
   const runOptions = (timeoutMs: number, stdin?: string): RunOptions => {
     const o: RunOptions = { timeoutMs };
@@ -109,7 +127,7 @@ export function createTermuxDriver(options: TermuxDriverOptions = {}): Driver & 
     }
   };
 
-  async function listSms(type: 'all' | 'sent', limit: number): Promise<SmsRow[]> {
+  async function listSms(type: 'all' | 'sent' | 'inbox', limit: number): Promise<SmsRow[]> {
     const result = await run('termux-sms-list', ['-t', type, '-l', String(limit)], runOptions(listTimeoutMs));
     if (result.code !== 0) throw new Error(`termux-sms-list exited with ${result.code}`);
     const rows = parseSmsList(result.stdout);
@@ -167,6 +185,32 @@ export function createTermuxDriver(options: TermuxDriverOptions = {}): Driver & 
     }
   }
 
+  async function readInboxOnce(): Promise<void> {
+    let rows: SmsRow[];
+    try {
+      rows = await listSms('inbox', listLimit);
+    } catch (error) {
+      log('warn', 'termux: reading the inbox failed', { error: errorKind(error) });
+      return;
+    }
+    const first = inboxHighWater === null;
+    const since = startedAt - inboxLookbackMs;
+    const fresh = rows.filter((r) =>
+      first ? r.at !== null && r.at >= since : r.id > (inboxHighWater as number),
+    );
+    for (const r of rows) inboxHighWater = Math.max(inboxHighWater ?? r.id, r.id);
+    if (first && rows.length === 0) inboxHighWater = 0;
+    for (const r of fresh.sort((a, b) => a.id - b.id))
+      emit({ type: 'received', from: r.address, text: r.body, at: r.at ?? clock.now() });
+  }
+
+  function readInbox(): Promise<void> {
+    inboxReading ??= readInboxOnce().finally(() => {
+      inboxReading = null;
+    });
+    return inboxReading;
+  }
+
   function poll(): Promise<void> {
     polling ??= pollOnce().finally(() => {
       polling = null;
@@ -192,17 +236,27 @@ export function createTermuxDriver(options: TermuxDriverOptions = {}): Driver & 
     capabilities: TERMUX_CAPABILITIES,
 
     pollNow: poll,
+    readInboxNow: readInbox,
 
     async start(handler) {
       onEvent = handler;
+      startedAt = clock.now();
+      inboxHighWater = null;
       if ([...outgoing.values()].some((o) => o.watching)) schedule();
+      if (inboxPollMs > 0 && !inboxTimer) {
+        inboxTimer = setInterval(() => void readInbox(), inboxPollMs);
+        inboxTimer.unref();
+        void readInbox();
+      }
     },
 
     async stop() {
       onEvent = null;
       if (timer) clearInterval(timer);
       timer = null;
-      await polling;
+      if (inboxTimer) clearInterval(inboxTimer);
+      inboxTimer = null;
+      await Promise.all([polling, inboxReading]);
     },
 
     async send(request: SendRequest) {
