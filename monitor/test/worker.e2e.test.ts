@@ -356,7 +356,21 @@ describe('the Worker in workerd (wrangler dev, local D1)', () => {
         .map((e) => e.subject)
         .join('\n'),
     ).toMatch(/Device offline/);
-    expect(to('visitor@example.com'), devOutput).toHaveLength(1);
+    const confirmation = to('visitor@example.com');
+    expect(confirmation, devOutput).toHaveLength(1);
+    // Its link confirms at the edge: a page with a button, and the button's POST.
+    const confirmUrl = /(http:\/\/\S+\/subscriptions\/confirm\?token=\S+)/.exec(
+      confirmation[0]!.text ?? '',
+    )?.[1];
+    expect(confirmUrl, confirmation[0]!.text).toBeDefined();
+    expect(await (await fetch(confirmUrl!)).text()).toContain('<form method="post"');
+    const confirmed = await fetch(confirmUrl!, { method: 'POST' });
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.text()).toContain('Subscription confirmed');
+    const subscribers = await http('GET', '/v1/subscriptions?status=confirmed', { token: apiKey });
+    expect(subscribers.json.subscriptions.map((x: { target: string }) => x.target)).toEqual([
+      'visitor@example.com',
+    ]);
 
     // Stop workerd before reading its D1 file from another process: the tick recorded the stale device.
     await stopDev();
