@@ -22,6 +22,7 @@ import { reliabilityRoutes } from './routes/reliability.ts';
 import { statusFeedRoutes } from './routes/status-feeds.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { workspaceRoutes } from './routes/workspace.ts';
 
 /** Largest request body the API reads; larger ones are refused with 413 before parsing. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -112,6 +113,7 @@ export function createApp(deps: Deps) {
   app.route('/', receiptRoutes);
   app.route('/', inboundRoutes);
   app.route('/', apiKeyRoutes);
+  app.route('/', workspaceRoutes);
   app.route('/', messageRoutes);
   app.route('/', reliabilityRoutes);
   app.route('/', componentRoutes);

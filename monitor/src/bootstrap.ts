@@ -9,30 +9,28 @@ import { defaultAlertRuleRows } from './alerting/evaluate.ts';
 import { createApiKey } from './routes/api-keys.ts';
 import { createEnrollmentCode } from './services/enrollment.ts';
 
-export interface FirstRunCredentials {
+/** A new workspace's secrets, to show once. */
+export interface WorkspaceCredentials {
   workspaceId: string;
   apiKey: string;
   enrollmentCode: string;
   enrollmentCodeExpiresAt: number;
 }
 
+export type FirstRunCredentials = WorkspaceCredentials;
+
 /**
- * On an empty database, creates the default workspace with an admin API key and a one-time device
- * enrolment code. Returns the secrets so the caller can show them once; returns null otherwise.
+ * Creates a workspace ready to use: its default components and alert rules, an admin API key and a
+ * one-time device enrolment code (valid 7 days). A slug another workspace holds throws a UNIQUE violation
+ * and creates nothing.
  */
-export async function bootstrapFirstRun(
+export async function createWorkspaceWithCredentials(
   db: Db,
-  now: number,
-  options: { heartbeatIntervalMs?: number } = {},
-): Promise<FirstRunCredentials | null> {
-  if ((await countWorkspaces(db)) > 0) return null;
-  const ws = insertWorkspaceQuery(db, {
-    slug: 'default',
-    name: 'My workspace',
-    now,
-    heartbeatIntervalMs: options.heartbeatIntervalMs,
-  });
-  const key = await createApiKey(db, { workspaceId: ws.row.id, name: 'First-run admin key', now });
+  input: { slug: string; name: string; now: number; heartbeatIntervalMs?: number },
+): Promise<WorkspaceCredentials> {
+  const { now } = input;
+  const ws = insertWorkspaceQuery(db, input);
+  const key = await createApiKey(db, { workspaceId: ws.row.id, name: 'First admin key', now });
   await db.batch([
     ws.query,
     key.query,
@@ -51,6 +49,24 @@ export async function bootstrapFirstRun(
     enrollmentCode: code.code,
     enrollmentCodeExpiresAt: code.expiresAt,
   };
+}
+
+/**
+ * On an empty database, creates the default workspace with an admin API key and a one-time device
+ * enrolment code. Returns the secrets so the caller can show them once; returns null otherwise.
+ */
+export async function bootstrapFirstRun(
+  db: Db,
+  now: number,
+  options: { heartbeatIntervalMs?: number } = {},
+): Promise<FirstRunCredentials | null> {
+  if ((await countWorkspaces(db)) > 0) return null;
+  return createWorkspaceWithCredentials(db, {
+    slug: 'default',
+    name: 'My workspace',
+    now,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+  });
 }
 
 export function firstRunBanner(creds: FirstRunCredentials, url: string): string {

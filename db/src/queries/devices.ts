@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { type Device, devicePauses, devices, enrollmentCodes } from '../schema/index.ts';
+import { type Device, devicePauses, devices, enrollmentCodes, workspaces } from '../schema/index.ts';
 
 export interface NewDeviceInput {
   id: string;
@@ -25,9 +25,20 @@ export function insertDeviceForClaimedCodeQuery(db: Db, input: NewDeviceInput & 
     )`);
 }
 
-export async function findDeviceByTokenHash(db: Db, tokenHash: string): Promise<Device | undefined> {
-  const [row] = await db.select().from(devices).where(eq(devices.tokenHash, tokenHash));
-  return row;
+/**
+ * What authenticating a device needs: the device, and the heartbeat interval its workspace asks for now
+ * (the one the next heartbeat is told, and judged by).
+ */
+export async function findDeviceByTokenHash(
+  db: Db,
+  tokenHash: string,
+): Promise<(Device & { workspaceHeartbeatIntervalMs: number }) | undefined> {
+  const [row] = await db
+    .select({ device: devices, workspaceHeartbeatIntervalMs: workspaces.heartbeatIntervalMs })
+    .from(devices)
+    .innerJoin(workspaces, eq(workspaces.id, devices.workspaceId))
+    .where(eq(devices.tokenHash, tokenHash));
+  return row && { ...row.device, workspaceHeartbeatIntervalMs: row.workspaceHeartbeatIntervalMs };
 }
 
 export async function findDevice(db: Db, workspaceId: string, id: string): Promise<Device | undefined> {

@@ -31,3 +31,13 @@ export function insertWorkspaceQuery(
   };
   return { row, query: db.insert(workspaces).values(row) };
 }
+
+/** Changes a workspace's name, slug or heartbeat interval; a slug another workspace holds throws a UNIQUE violation. */
+export async function updateWorkspace(
+  db: Db,
+  id: string,
+  patch: Partial<Pick<Workspace, 'name' | 'slug' | 'heartbeatIntervalMs'>>,
+): Promise<Workspace | undefined> {
+  const [row] = await db.update(workspaces).set(patch).where(eq(workspaces.id, id)).returning();
+  return row;
+}

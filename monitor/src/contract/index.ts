@@ -9,3 +9,4 @@ export * from './messages.ts';
 export * from './receipts.ts';
 export * from './reliability.ts';
 export * from './webhooks.ts';
+export * from './workspace.ts';

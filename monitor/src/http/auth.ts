@@ -16,7 +16,7 @@ export interface DevicePrincipal {
   workspaceId: string;
   deviceId: string;
   status: Device['status'];
-  /** The interval this device is told to heartbeat at. */
+  /** The interval this device is told to heartbeat at: its workspace's (cached with the token). */
   heartbeatIntervalMs: number;
 }
 
@@ -62,7 +62,7 @@ export const requireDevice: MiddlewareHandler<AppEnv> = async (c, next) => {
       workspaceId: device.workspaceId,
       deviceId: device.id,
       status: device.status,
-      heartbeatIntervalMs: device.heartbeatIntervalMs,
+      heartbeatIntervalMs: device.workspaceHeartbeatIntervalMs,
     };
     authCache.set(hash, principal);
   }
