@@ -480,6 +480,19 @@ export interface AdminModel {
   revokeEnrollmentCode(workspaceId: string, id: string, now: number): Promise<boolean>;
   alerts: AlertsAdmin;
   probes: ProbesAdmin;
+  /** The workspace's name, slug and heartbeat interval: the same rules as `/v1/workspace`. */
+  workspace: {
+    get(workspaceId: string): Promise<WorkspaceSettings>;
+    /** The body of `PATCH /v1/workspace`, checked as the API checks it. */
+    update(workspaceId: string, body: unknown): Promise<AdminResult<WorkspaceSettings>>;
+  };
+}
+
+export interface WorkspaceSettings {
+  name: string;
+  slug: string;
+  heartbeatIntervalS: number;
+  statusPageUrl: string;
 }
 
 /** What the Node server hands Astro with every request (`Astro.locals.site`). */

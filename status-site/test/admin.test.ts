@@ -169,6 +169,47 @@ describe('admin pages', () => {
     expect(errors).toEqual([]);
   });
 
+  it('renames the workspace, which titles the public page, and refuses a taken slug naming it', async () => {
+    const other = await fleet.s.createWorkspace('taken-slug');
+    await page.goto(`${fleet.s.url}/admin/settings`);
+    expect(await page.inputValue('input[name=slug]')).toBe('default');
+    await page.fill('input[name=name]', `Till ${PAYLOAD}`);
+    await page.fill('input[name=heartbeatIntervalS]', '45');
+    await page.click('button:has-text("Save")');
+    await page.waitForURL(/\/admin\/settings\?saved=1$/);
+    expect(await page.locator('[role=status]').textContent()).toBe('Saved.');
+    expect(await page.inputValue('input[name=heartbeatIntervalS]')).toBe('45');
+    const ws = await fetch(`${fleet.s.url}/v1/workspace`, {
+      headers: { authorization: `Bearer ${fleet.s.creds.apiKey}` },
+    }).then((r) => r.json());
+    expect(ws).toMatchObject({ name: `Till ${PAYLOAD}`, heartbeatIntervalS: 45 });
+    await page.goto(`${fleet.s.url}/`);
+    expect(await page.title()).toContain(`Till ${PAYLOAD}`);
+    expect(await pwned(page)).toBe(0);
+
+    await page.goto(`${fleet.s.url}/admin/settings`);
+    await page.fill('input[name=slug]', 'taken-slug');
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/admin/settings') && r.request().method() === 'POST'),
+      page.click('button:has-text("Save")'),
+    ]);
+    expect(answer.status()).toBe(400);
+    expect(await page.locator('[role=alert]').textContent()).toContain('slug');
+    expect(await page.inputValue('input[name=slug]')).toBe('taken-slug'); // what was typed stays to fix
+    const serious = (await axeViolations(page)).filter(
+      (v) => v.impact === 'serious' || v.impact === 'critical',
+    );
+    expect(serious.map((v) => v.id)).toEqual([]);
+    await fetch(`${fleet.s.url}/v1/workspace`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${fleet.s.creds.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'My workspace', heartbeatIntervalS: 30 }),
+    });
+    expect(other.workspaceId).not.toBe(fleet.s.creds.workspaceId);
+    // The refused save's 400 is the only thing the console reported.
+    expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
+  });
+
   it("refuses a form without the session's CSRF token, and one from another origin", async () => {
     const cookies = await ctx.cookies();
     const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');

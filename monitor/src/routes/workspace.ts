@@ -1,11 +1,9 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { defaultWorkspace, findWorkspace, isUniqueViolation, updateWorkspace } from '@lifeline/db';
-import type { Workspace } from '@lifeline/db/schema';
 import { workspacePatchSchema, workspaceSchema } from '../contract/workspace.ts';
 import { requireAdmin } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
-import { ApiError } from '../http/errors.ts';
 import { errorResponses, jsonBody, jsonContent } from '../http/openapi.ts';
+import { changeWorkspace, getWorkspace } from '../services/workspace.ts';
 import { statusReadModelFor } from '../site/read-model.ts';
 
 const tags = ['Workspace'];
@@ -35,46 +33,12 @@ const patchWorkspaceRoute = createRoute({
   },
 });
 
-/** The API's view of a workspace; the status page is at `/` for the default workspace, else `/s/<slug>`. */
-export function workspaceView(w: Workspace, isDefault: boolean, publicUrl: string) {
-  return {
-    id: w.id,
-    slug: w.slug,
-    name: w.name,
-    heartbeatIntervalS: w.heartbeatIntervalMs / 1000,
-    createdAt: w.createdAt,
-    statusPageUrl: `${publicUrl}${isDefault ? '/' : `/s/${w.slug}`}`,
-  };
-}
-
 export const workspaceRoutes = new OpenAPIHono<AppEnv>()
-  .openapi(getWorkspaceRoute, async (c) => {
-    const { db, publicUrl } = c.var.deps;
-    const w = await findWorkspace(db, c.var.admin.workspaceId);
-    if (!w) throw new ApiError(401, 'invalid_token', 'The API key is unknown or revoked.');
-    return c.json(workspaceView(w, (await defaultWorkspace(db))?.id === w.id, publicUrl), 200);
-  })
+  .openapi(getWorkspaceRoute, async (c) =>
+    c.json(await getWorkspace(c.var.deps, c.var.admin.workspaceId), 200),
+  )
   .openapi(patchWorkspaceRoute, async (c) => {
-    const { deps } = c.var;
-    const { db, publicUrl, authCache } = deps;
-    const patch = c.req.valid('json');
-    let w: Workspace | undefined;
-    try {
-      w = await updateWorkspace(db, c.var.admin.workspaceId, {
-        ...(patch.name === undefined ? {} : { name: patch.name }),
-        ...(patch.slug === undefined ? {} : { slug: patch.slug }),
-        ...(patch.heartbeatIntervalS === undefined
-          ? {}
-          : { heartbeatIntervalMs: patch.heartbeatIntervalS * 1000 }),
-      });
-    } catch (err) {
-      if (isUniqueViolation(err))
-        throw new ApiError(409, 'slug_taken', 'Another workspace has this slug.', 'slug');
-      throw err;
-    }
-    if (!w) throw new ApiError(401, 'invalid_token', 'The API key is unknown or revoked.');
-    // Devices' cached principals carry the interval they are told; the next heartbeats read the new one.
-    if (patch.heartbeatIntervalS !== undefined) authCache.clear();
-    statusReadModelFor(deps).invalidate(w.id); // the page shows the new name at once
-    return c.json(workspaceView(w, (await defaultWorkspace(db))?.id === w.id, publicUrl), 200);
+    const changed = await changeWorkspace(c.var.deps, c.var.admin.workspaceId, c.req.valid('json'));
+    statusReadModelFor(c.var.deps).invalidate(changed.id); // the page shows the new name at once
+    return c.json(changed, 200);
   });

@@ -46,6 +46,7 @@ import type {
 } from '../../../status-site/src/read-model.ts';
 import type { DeviceView } from '../contract/devices.ts';
 import type { HeartbeatBody } from '../contract/heartbeat.ts';
+import { workspacePatchSchema } from '../contract/workspace.ts';
 import type { Deps } from '../deps.ts';
 import { type ComponentStatus, pageIndicator } from '../domain/component-status.ts';
 import { attainment, DEFAULT_DELIVERY_TARGET, errorBudget } from '../domain/slo.ts';
@@ -62,7 +63,9 @@ import { sloCounts, sloStatus } from '../reliability/slo-status.ts';
 import { createApiKey } from '../routes/api-keys.ts';
 import { deviceViews } from '../services/device-view.ts';
 import { createEnrollmentCode } from '../services/enrollment.ts';
+import { changeWorkspace, getWorkspace } from '../services/workspace.ts';
 import { createAlertsAdmin } from './alerts-admin.ts';
+import { attempt } from './attempt.ts';
 import { createProbesAdmin } from './probes-admin.ts';
 
 const DAY = 86_400_000;
@@ -590,5 +593,14 @@ export function createAdminModel(deps: Deps): AdminModel {
     revokeEnrollmentCode: (workspaceId, id, now) => revokeEnrollmentCode(db, workspaceId, id, now),
     alerts: createAlertsAdmin(deps),
     probes: createProbesAdmin(deps),
+    workspace: {
+      get: (workspaceId) => getWorkspace(deps, workspaceId),
+      update: (workspaceId, body) =>
+        attempt(workspacePatchSchema, body, async (patch) => {
+          const changed = await changeWorkspace(deps, workspaceId, patch);
+          statusReadModelFor(deps).invalidate(workspaceId);
+          return changed;
+        }),
+    },
   };
 }

@@ -1,0 +1,64 @@
+/** A workspace's settings, as the API (`/v1/workspace`) and the admin pages show and change them. */
+import { defaultWorkspace, findWorkspace, isUniqueViolation, updateWorkspace } from '@lifeline/db';
+import type { Workspace } from '@lifeline/db/schema';
+import type { WorkspacePatch } from '../contract/workspace.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError } from '../http/errors.ts';
+
+export interface WorkspaceView {
+  id: string;
+  slug: string;
+  name: string;
+  heartbeatIntervalS: number;
+  createdAt: number;
+  statusPageUrl: string;
+}
+
+/** The view of a workspace; its status page is at `/` if it is the default workspace, else `/s/<slug>`. */
+async function view(deps: Pick<Deps, 'db' | 'publicUrl'>, w: Workspace): Promise<WorkspaceView> {
+  const isDefault = (await defaultWorkspace(deps.db))?.id === w.id;
+  return {
+    id: w.id,
+    slug: w.slug,
+    name: w.name,
+    heartbeatIntervalS: w.heartbeatIntervalMs / 1000,
+    createdAt: w.createdAt,
+    statusPageUrl: `${deps.publicUrl}${isDefault ? '/' : `/s/${w.slug}`}`,
+  };
+}
+
+export async function getWorkspace(deps: Pick<Deps, 'db' | 'publicUrl'>, workspaceId: string) {
+  const w = await findWorkspace(deps.db, workspaceId);
+  if (!w) throw new ApiError(401, 'invalid_token', 'The API key is unknown or revoked.');
+  return view(deps, w);
+}
+
+/**
+ * Renames the workspace (its status page's title: callers refresh the page's cached summary), moves its
+ * page to another slug, or changes the heartbeat interval its devices are told (each learns it from its
+ * next answer).
+ */
+export async function changeWorkspace(
+  deps: Deps,
+  workspaceId: string,
+  patch: WorkspacePatch,
+): Promise<WorkspaceView> {
+  let w: Workspace | undefined;
+  try {
+    w = await updateWorkspace(deps.db, workspaceId, {
+      ...(patch.name === undefined ? {} : { name: patch.name }),
+      ...(patch.slug === undefined ? {} : { slug: patch.slug }),
+      ...(patch.heartbeatIntervalS === undefined
+        ? {}
+        : { heartbeatIntervalMs: patch.heartbeatIntervalS * 1000 }),
+    });
+  } catch (err) {
+    if (isUniqueViolation(err))
+      throw new ApiError(409, 'slug_taken', 'Another workspace has this slug.', 'slug');
+    throw err;
+  }
+  if (!w) throw new ApiError(401, 'invalid_token', 'The API key is unknown or revoked.');
+  // Devices' cached principals carry the interval they are told: the next heartbeats read the new one.
+  if (patch.heartbeatIntervalS !== undefined) deps.authCache.clear();
+  return view(deps, w);
+}
