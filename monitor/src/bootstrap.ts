@@ -1,13 +1,7 @@
-import {
-  countWorkspaces,
-  type Db,
-  defaultComponentsQueries,
-  insertAlertRulesQuery,
-  insertWorkspaceQuery,
-} from '@lifeline/db';
-import { defaultAlertRuleRows } from './alerting/evaluate.ts';
+import { countWorkspaces, type Db, insertWorkspaceQuery } from '@lifeline/db';
 import { createApiKey } from './routes/api-keys.ts';
 import { createEnrollmentCode } from './services/enrollment.ts';
+import { workspaceDefaultsQueries } from './workspace-defaults.ts';
 
 /** A new workspace's secrets, to show once. */
 export interface WorkspaceCredentials {
@@ -31,12 +25,7 @@ export async function createWorkspaceWithCredentials(
   const { now } = input;
   const ws = insertWorkspaceQuery(db, input);
   const key = await createApiKey(db, { workspaceId: ws.row.id, name: 'First admin key', now });
-  await db.batch([
-    ws.query,
-    key.query,
-    ...defaultComponentsQueries(db, ws.row.id, now),
-    insertAlertRulesQuery(db, defaultAlertRuleRows(ws.row.id, now)),
-  ]);
+  await db.batch([ws.query, key.query, ...workspaceDefaultsQueries(db, ws.row.id, now)]);
   const code = await createEnrollmentCode(db, {
     workspaceId: ws.row.id,
     deviceName: null,

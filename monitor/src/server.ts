@@ -7,7 +7,6 @@ import { createDb, type Db } from '@lifeline/db';
 import { migrateDb } from '@lifeline/db/migrate';
 import { webhooks } from '@lifeline/db/schema';
 import { createAlertChannels, defaultVapidSubject } from './alerting/channels.ts';
-import { ensureDefaultAlertRulesEverywhere } from './alerting/evaluate.ts';
 import { AlertScheduler } from './alerting/scheduler.ts';
 import { createApp } from './app.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -24,6 +23,7 @@ import { decodeSecretsKey, generateSecretsKey, SecretBox, SecretBoxError } from 
 import { loadSite } from './site/mount.ts';
 import { createGuardedFetch } from './subscriptions/guarded-fetch.ts';
 import { dispatchAlerts } from './tick.ts';
+import { ensureWorkspaceDefaults } from './workspace-defaults.ts';
 
 export interface NodeServerOptions {
   databaseUrl: string;
@@ -106,7 +106,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
         ? besideFileDatabase(options.databaseUrl, 'mail.log')
         : options.alerts.mailLogPath,
   });
-  await ensureDefaultAlertRulesEverywhere(db, clock.now());
+  await ensureWorkspaceDefaults(db, clock.now());
   alertScheduler = new AlertScheduler({
     db,
     clock,

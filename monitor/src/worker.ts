@@ -13,7 +13,6 @@ import { render } from '@lifeline/status-site/edge';
 import type { ExecutionContext } from 'hono';
 import type { SiteLocals } from '../../status-site/src/read-model.ts';
 import { createAlertChannels, defaultVapidSubject } from './alerting/channels.ts';
-import { ensureDefaultAlertRulesEverywhere } from './alerting/evaluate.ts';
 import { createApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import type { Deps } from './deps.ts';
@@ -25,6 +24,7 @@ import { WorkNotifier } from './pipeline/notifier.ts';
 import { SecretBox } from './secret-box.ts';
 import { isSitePath, siteContext } from './site/context.ts';
 import { dispatchAlerts, tick } from './tick.ts';
+import { ensureWorkspaceDefaults } from './workspace-defaults.ts';
 
 /** The bindings and variables wrangler.toml and `wrangler secret put` give the Worker. */
 export interface Env {
@@ -81,6 +81,8 @@ function getIsolate(env: Env): Promise<Isolate> {
 
 async function buildIsolate(env: Env): Promise<Isolate> {
   const database = await openDatabase(env);
+  // Workspaces edge:bootstrap's SQL made get their default components and alert rules (also on each Cron event).
+  await ensureWorkspaceDefaults(database.db, Date.now());
   const secretBox = env.SECRETS_KEY
     ? await SecretBox.fromBase64(env.SECRETS_KEY).catch((err: Error) => {
         throw new Error(`SECRETS_KEY ${err.message}`);
@@ -159,8 +161,8 @@ export default {
     const work = (async () => {
       const { deps } = await getIsolate(env);
       try {
-        // Workspaces made by edge:bootstrap's SQL get the default alert rules here (one query when none is missing).
-        await ensureDefaultAlertRulesEverywhere(deps.db, Date.now());
+        // One query when no workspace lacks its defaults.
+        await ensureWorkspaceDefaults(deps.db, Date.now());
         const report = await tick(deps, Date.now());
         for (const change of report.livenessChanges) deps.logger.info('device liveness', change);
         await followUpDispatch(

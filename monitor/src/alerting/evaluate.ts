@@ -6,7 +6,6 @@ import { type AppliedTransition, applyEvaluation, defaultRules } from '@lifeline
 import {
   activeSilences,
   type Db,
-  insertAlertRulesQuery,
   listAlertRules,
   listAlertSubscriptions,
   maintenancesOverlapping,
@@ -16,7 +15,6 @@ import {
   workspacesWithAlertRules,
 } from '@lifeline/db';
 import type { AlertRule } from '@lifeline/db/schema';
-import { sql } from 'drizzle-orm';
 import { conditionsFor } from './signals.ts';
 
 /** The default rules of a new workspace (created with it, and for older workspaces on first use). */
@@ -35,14 +33,6 @@ export function defaultAlertRuleRows(workspaceId: string, now: number): AlertRul
     createdAt: now,
     updatedAt: now,
   }));
-}
-
-/** Gives every workspace without alert rules the defaults (workspaces made before alerting existed). */
-export async function ensureDefaultAlertRulesEverywhere(db: Db, now: number): Promise<void> {
-  const rows = await db.all<{ id: string }>(
-    sql`SELECT id FROM workspaces WHERE id NOT IN (SELECT DISTINCT workspace_id FROM alert_rules)`,
-  );
-  for (const { id } of rows) await insertAlertRulesQuery(db, defaultAlertRuleRows(id, now));
 }
 
 /** One evaluation per workspace at a time in this process (the tick and ingest may overlap). */
