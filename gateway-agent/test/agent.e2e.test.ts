@@ -139,7 +139,8 @@ describe('agent against a real server', () => {
       );
       const config = readConfig(home2)!;
       saveConfig(home2, { ...config, outboxWaitS: 1, limits: { perMinute: 1_000, perDay: 100_000 } });
-      // A short interval so the resumed heartbeat comes quickly (set before the PATCH, which clears the auth cache).
+      // A short interval so the resumed heartbeat comes quickly: the workspace's, set before the PATCH,
+      // which clears the auth cache (the other test's phone is stopped by now).
       await s.setHeartbeatInterval(config.deviceId, 2_000);
       await s.unlimit(config.deviceId);
       const controller = new AbortController();
