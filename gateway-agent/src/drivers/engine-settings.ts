@@ -6,7 +6,7 @@
  *            "webhookSigningKey": "...", "listenPort"?: 18080, "withDeliveryReport"?: true,
  *            "requestTimeoutMs"?: 10000, "telemetry"?: "auto" | "termux" | "none" }
  * termux:  { "sendTimeoutMs"?: 20000, "confirmPollMs"?: 2000, "confirmTimeoutMs"?: 600000,
- *            "inboxPollMs"?: 15000 (0: never read the inbox; the phone then cannot receive SMS canaries) }
+ *            "inboxPollMs"?: 30000 (0: never read the inbox; the phone then cannot receive SMS canaries) }
  */
 import type { Driver, Telemetry } from './driver.ts';
 import { createSmsGateDriver, type DriverLog, type SmsGateDriverOptions } from './smsgate.ts';

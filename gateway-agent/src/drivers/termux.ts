@@ -54,7 +54,11 @@ export interface TermuxDriverOptions {
   lookupToleranceMs?: number;
   /** Per telemetry command; default 5 s. */
   telemetryTimeoutMs?: number;
-  /** How often the inbox is read for received SMS (the SMS canary); default 15 s; 0: never. */
+  /**
+   * How often the inbox is read for received SMS (the SMS canary); default 30 s (each read starts
+   * Termux:API's Android side, so not more often); 0: never. A canary's arrival time is the row's own,
+   * not the read's.
+   */
   inboxPollMs?: number;
   /** On the first inbox read, how far back a received SMS is still reported; default 15 min. */
   inboxLookbackMs?: number;
@@ -93,7 +97,7 @@ export function createTermuxDriver(options: TermuxDriverOptions = {}): Driver & 
   const confirmTimeoutMs = options.confirmTimeoutMs ?? 10 * 60_000;
   const listLimit = options.listLimit ?? 50;
   const lookupToleranceMs = options.lookupToleranceMs ?? 60_000;
-  const inboxPollMs = options.inboxPollMs ?? 15_000;
+  const inboxPollMs = options.inboxPollMs ?? 30_000;
   const inboxLookbackMs = options.inboxLookbackMs ?? 15 * 60_000;
 
   /** Messages this process handed over, kept for lookups after confirmation ends (bounded). */
