@@ -1,9 +1,20 @@
 /** Secrets are random, shown once, and stored only as SHA-256 hashes. */
 import { createHash } from 'node:crypto';
 
-export type SecretKind = 'admin' | 'device';
+/** An API key of each scope (see `apiKeyScopes`), or a device token. */
+export type SecretKind = 'admin' | 'send' | 'read' | 'device';
 
-const PREFIX: Record<SecretKind, string> = { admin: 'll_admin_', device: 'll_dev_' };
+const PREFIX: Record<SecretKind, string> = {
+  admin: 'll_admin_',
+  send: 'll_send_',
+  read: 'll_read_',
+  device: 'll_dev_',
+};
+
+/** Whether a bearer token has the shape of a workspace API key (any scope). */
+export function isApiKeyToken(token: string): boolean {
+  return token.startsWith('ll_admin_') || token.startsWith('ll_send_') || token.startsWith('ll_read_');
+}
 
 /** A 256-bit random token with a recognisable prefix (so secret scanners can spot a leaked one). */
 export function generateToken(kind: SecretKind): string {

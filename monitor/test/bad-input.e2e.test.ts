@@ -349,6 +349,58 @@ describe('bad input gets a clear 4xx naming the problem, and nothing is written'
     ).not.toBeNull();
   });
 
+  it('keeps a send key to sending messages and a read key to reading, with 403s naming the scope needed', async () => {
+    const key = async (scope: string) => {
+      const created = await s.request('POST', '/v1/api-keys', {
+        token: s.creds.apiKey,
+        body: { name: `${scope} key`, scope },
+      });
+      expect(created.status).toBe(201);
+      expect(created.json.scope).toBe(scope);
+      return created.json.key as string;
+    };
+    const send = await key('send');
+    const read = await key('read');
+    expect(send).toMatch(/^ll_send_/);
+    expect(read).toMatch(/^ll_read_/);
+
+    const sent = await s.request('POST', '/v1/messages', {
+      token: send,
+      body: { to: '+447700900777', text: 'from the backend' },
+      headers: { 'idempotency-key': 'scoped-1' },
+    });
+    expect(sent.status, JSON.stringify(sent.json)).toBe(201);
+    expect((await s.request('GET', `/v1/messages/${sent.json.id}`, { token: send })).status).toBe(200);
+    expect((await s.request('GET', `/v1/messages/${sent.json.id}`, { token: read })).status).toBe(200);
+    expect((await s.request('GET', '/v1/devices', { token: read })).status).toBe(200);
+
+    for (const [token, method, path, body, needs] of [
+      [send, 'GET', '/v1/devices', undefined, 'read or admin'],
+      [send, 'POST', '/v1/api-keys', { name: 'escalate', scope: 'admin' }, 'admin'],
+      [read, 'POST', '/v1/messages', { to: '+447700900778', text: 'no' }, 'send or admin'],
+      [read, 'PATCH', '/v1/workspace', { name: 'mine now' }, 'admin'],
+      [read, 'DELETE', `/v1/api-keys/${s.creds.workspaceId}`, undefined, 'admin'],
+    ] as const) {
+      const res = await s.request(method, path, { token, body });
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(res.json.error.code).toBe('insufficient_scope');
+      expect(res.json.error.message).toContain(`needs a key with scope ${needs}`);
+    }
+    expect((await s.request('GET', '/v1/workspace', { token: s.creds.apiKey })).json.name).not.toBe(
+      'mine now',
+    );
+    const bad = await s.request('POST', '/v1/api-keys', {
+      token: s.creds.apiKey,
+      body: { name: 'x', scope: 'root' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.field).toBe('scope');
+    const listed = await s.request('GET', '/v1/api-keys', { token: read });
+    expect(listed.json.apiKeys.map((k: { scope: string }) => k.scope)).toEqual(
+      expect.arrayContaining(['admin', 'send', 'read']),
+    );
+  });
+
   it('stores secrets only as SHA-256 hashes', async () => {
     const { token, deviceId } = await s.enrollDevice('Hash check');
     const [row] = await s.deps.db.select().from(devices).where(eq(devices.id, deviceId));

@@ -20,6 +20,8 @@ export type ComponentLayer = 'platform' | 'devices' | 'carrier' | 'upstream';
 
 export type IncidentStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved' | 'postmortem';
 export type IncidentImpact = 'none' | 'minor' | 'major' | 'critical';
+/** What an API key may do: everything, only send messages (and read them back), or only read. */
+export type ApiKeyScope = 'admin' | 'send' | 'read';
 export type MaintenanceStatus = 'scheduled' | 'in_progress' | 'verifying' | 'completed';
 
 export interface PublicWorkspace {
@@ -454,11 +456,23 @@ export interface AdminModel {
     now: number,
   ): Promise<void>;
   deleteSlo(workspaceId: string, id: string): Promise<boolean>;
-  apiKeys(
-    workspaceId: string,
-  ): Promise<{ id: string; name: string; prefix: string; createdAt: number; revokedAt: number | null }[]>;
+  apiKeys(workspaceId: string): Promise<
+    {
+      id: string;
+      name: string;
+      scope: ApiKeyScope;
+      prefix: string;
+      createdAt: number;
+      revokedAt: number | null;
+    }[]
+  >;
   /** Returns the secret once. */
-  createApiKey(workspaceId: string, name: string, now: number): Promise<{ id: string; key: string }>;
+  createApiKey(
+    workspaceId: string,
+    name: string,
+    now: number,
+    scope?: ApiKeyScope,
+  ): Promise<{ id: string; key: string }>;
   revokeApiKey(workspaceId: string, id: string, now: number): Promise<boolean>;
   enrollmentCodes(workspaceId: string): Promise<
     {

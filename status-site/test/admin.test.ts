@@ -147,6 +147,17 @@ describe('admin pages', () => {
     expect(key).toMatch(/^ll_admin_/);
     const ok = await fetch(`${fleet.s.url}/v1/devices`, { headers: { authorization: `Bearer ${key}` } });
     expect(ok.status).toBe(200);
+    // A send-only key for the business's backend: it may send, not manage.
+    await page.fill('input[name=name]', 'Backend');
+    await page.selectOption('select[name=scope]', 'send');
+    await page.click('button:has-text("Create API key")');
+    const sendKey = (await page.locator('.secret').textContent()) ?? '';
+    expect(sendKey).toMatch(/^ll_send_/);
+    expect(await page.locator('tbody tr', { hasText: 'Backend' }).first().textContent()).toContain('send');
+    const refused = await fetch(`${fleet.s.url}/v1/devices`, {
+      headers: { authorization: `Bearer ${sendKey}` },
+    });
+    expect(refused.status).toBe(403);
 
     for (const path of [
       '/admin',

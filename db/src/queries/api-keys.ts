@@ -1,17 +1,24 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
-import { type ApiKey, apiKeys } from '../schema/index.ts';
+import { type ApiKey, type ApiKeyScope, apiKeys } from '../schema/index.ts';
 
 export function insertApiKeyQuery(
   db: Db,
-  input: { workspaceId: string; name: string; tokenHash: string; prefix: string; now: number },
+  input: {
+    workspaceId: string;
+    name: string;
+    tokenHash: string;
+    prefix: string;
+    now: number;
+    scope?: ApiKeyScope;
+  },
 ) {
   const row: ApiKey = {
     id: newId('key', input.now),
     workspaceId: input.workspaceId,
     name: input.name,
-    scope: 'admin',
+    scope: input.scope ?? 'admin',
     tokenHash: input.tokenHash,
     prefix: input.prefix,
     createdAt: input.now,

@@ -32,5 +32,9 @@ export type MessageState = (typeof messageStates)[number];
 export const messagePurposes = ['customer', 'canary'] as const;
 export type MessagePurpose = (typeof messagePurposes)[number];
 
-export const apiKeyScopes = ['admin'] as const;
+/**
+ * What a workspace API key may do: `admin` everything; `send` only send messages and read them back (for the
+ * business's backend); `read` only read (`GET`), for dashboards.
+ */
+export const apiKeyScopes = ['admin', 'send', 'read'] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];

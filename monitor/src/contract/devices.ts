@@ -1,4 +1,4 @@
-import { deviceStatuses, gapKinds, livenessStates } from '@lifeline/db/schema';
+import { apiKeyScopes, deviceStatuses, gapKinds, livenessStates } from '@lifeline/db/schema';
 import { z } from 'zod';
 
 export const deviceIdParam = z.object({ id: z.string().min(1).max(64) });
@@ -118,10 +118,18 @@ export const createdEnrollmentCodeSchema = z.object({
   expiresAt: z.number().int(),
 });
 
-export const apiKeyRequestSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
+const apiKeyScope = z.enum(apiKeyScopes).meta({
+  description:
+    '`admin`: everything; `send`: only send messages and read them back (POST and GET /v1/messages…), for a backend; `read`: only GET, for dashboards.',
+});
+export const apiKeyRequestSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  scope: apiKeyScope.default('admin'),
+});
 export const apiKeySchema = z.object({
   id: z.string(),
   name: z.string(),
+  scope: apiKeyScope,
   prefix: z.string(),
   createdAt: z.number().int(),
   revokedAt: z.number().int().nullable(),

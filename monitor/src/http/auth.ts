@@ -1,14 +1,17 @@
 import { findActiveApiKeyByHash, findDeviceByTokenHash } from '@lifeline/db';
-import type { Device } from '@lifeline/db/schema';
+import type { ApiKeyScope, Device } from '@lifeline/db/schema';
 import type { Context, MiddlewareHandler } from 'hono';
-import { sha256Hex } from '../secrets.ts';
+import { isApiKeyToken, sha256Hex } from '../secrets.ts';
 import type { AppEnv } from './env.ts';
 import { ApiError } from './errors.ts';
+import { SCOPE_DESCRIPTIONS, scopeAllows, scopesAllowing } from './scopes.ts';
 
 export interface AdminPrincipal {
   kind: 'admin';
   workspaceId: string;
   keyId: string;
+  /** What the key may do (`http/scopes.ts`). */
+  scope: ApiKeyScope;
 }
 
 export interface DevicePrincipal {
@@ -28,19 +31,25 @@ function bearer(c: Context): string {
   return match[1]!;
 }
 
-/** Requires a workspace API key; sets `admin`. */
+/** Requires a workspace API key whose scope allows this request (else 403); sets `admin`. */
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = bearer(c);
-  if (!token.startsWith('ll_admin_'))
-    throw new ApiError(401, 'invalid_token', 'This endpoint needs an API key.');
+  if (!isApiKeyToken(token)) throw new ApiError(401, 'invalid_token', 'This endpoint needs an API key.');
   const { db, authCache } = c.var.deps;
   const hash = sha256Hex(token);
   let principal = authCache.get<AdminPrincipal>(hash);
   if (!principal) {
     const key = await findActiveApiKeyByHash(db, hash);
     if (!key) throw new ApiError(401, 'invalid_token', 'The API key is unknown or revoked.');
-    principal = { kind: 'admin', workspaceId: key.workspaceId, keyId: key.id };
+    principal = { kind: 'admin', workspaceId: key.workspaceId, keyId: key.id, scope: key.scope };
     authCache.set(hash, principal);
+  }
+  if (!scopeAllows(principal.scope, c.req.method, c.req.path)) {
+    throw new ApiError(
+      403,
+      'insufficient_scope',
+      `This API key (scope ${principal.scope}) allows ${SCOPE_DESCRIPTIONS[principal.scope]}; ${c.req.method} ${c.req.path} needs a key with scope ${scopesAllowing(c.req.method, c.req.path).join(' or ')}.`,
+    );
   }
   c.set('admin', principal);
   await next();

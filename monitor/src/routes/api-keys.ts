@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { insertApiKeyQuery, listApiKeys, revokeApiKey } from '@lifeline/db';
+import type { ApiKeyScope } from '@lifeline/db/schema';
 import { apiKeyRequestSchema, apiKeySchema, createdApiKeySchema } from '../contract/devices.ts';
 import { requireAdmin } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
@@ -15,7 +16,7 @@ const createKeyRoute = createRoute({
   path: '/v1/api-keys',
   tags,
   security,
-  summary: 'Create a workspace API key (shown once)',
+  summary: 'Create a workspace API key (shown once): admin, send-only or read-only',
   middleware: [requireAdmin] as const,
   request: { body: jsonBody(apiKeyRequestSchema) },
   responses: { 201: jsonContent(createdApiKeySchema, 'The key, shown once'), ...errorResponses(400, 401) },
@@ -45,15 +46,17 @@ const revokeKeyRoute = createRoute({
   responses: { 204: { description: 'Revoked' }, ...errorResponses(401, 404) },
 });
 
-/** Creates an API key for a workspace and returns the secret once. */
+/** Creates an API key (an admin key unless another scope is asked for) and returns the secret once. */
 export async function createApiKey(
   db: AppEnv['Variables']['deps']['db'],
-  input: { workspaceId: string; name: string; now: number },
+  input: { workspaceId: string; name: string; now: number; scope?: ApiKeyScope },
 ) {
-  const key = generateToken('admin');
+  const scope = input.scope ?? 'admin';
+  const key = generateToken(scope);
   const { row, query } = insertApiKeyQuery(db, {
     workspaceId: input.workspaceId,
     name: input.name,
+    scope,
     tokenHash: sha256Hex(key),
     prefix: key.slice(0, 13),
     now: input.now,
@@ -64,21 +67,20 @@ export async function createApiKey(
 export const apiKeyRoutes = new OpenAPIHono<AppEnv>()
   .openapi(createKeyRoute, async (c) => {
     const { db, clock } = c.var.deps;
+    const { name, scope } = c.req.valid('json');
     const { key, row, query } = await createApiKey(db, {
       workspaceId: c.var.admin.workspaceId,
-      name: c.req.valid('json').name,
+      name,
+      scope,
       now: clock.now(),
     });
     await query;
-    const { tokenHash: _h, workspaceId: _w, scope: _s, ...view } = row;
+    const { tokenHash: _h, workspaceId: _w, ...view } = row;
     return c.json({ ...view, key }, 201);
   })
   .openapi(listKeysRoute, async (c) => {
     const rows = await listApiKeys(c.var.deps.db, c.var.admin.workspaceId);
-    return c.json(
-      { apiKeys: rows.map(({ tokenHash: _h, workspaceId: _w, scope: _s, ...view }) => view) },
-      200,
-    );
+    return c.json({ apiKeys: rows.map(({ tokenHash: _h, workspaceId: _w, ...view }) => view) }, 200);
   })
   .openapi(revokeKeyRoute, async (c) => {
     const { db, clock, authCache } = c.var.deps;

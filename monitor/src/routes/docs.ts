@@ -13,7 +13,8 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
     scheme: 'bearer',
-    description: 'A workspace API key (ll_admin_…).',
+    description:
+      'A workspace API key: `ll_admin_…` (scope admin: everything), `ll_send_…` (scope send: POST and GET /v1/messages…) or `ll_read_…` (scope read: GET only). A key outside its scope gets 403 insufficient_scope.',
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'deviceToken', {
     type: 'http',

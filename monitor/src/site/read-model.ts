@@ -555,13 +555,14 @@ export function createAdminModel(deps: Deps): AdminModel {
       return (await listApiKeys(db, workspaceId)).map((k) => ({
         id: k.id,
         name: k.name,
+        scope: k.scope,
         prefix: k.prefix,
         createdAt: k.createdAt,
         revokedAt: k.revokedAt,
       }));
     },
-    async createApiKey(workspaceId, name, now) {
-      const { key, row, query } = await createApiKey(db, { workspaceId, name, now });
+    async createApiKey(workspaceId, name, now, scope) {
+      const { key, row, query } = await createApiKey(db, { workspaceId, name, now, scope });
       await query;
       return { id: row.id, key };
     },
