@@ -15,6 +15,7 @@ import { heartbeatRoutes } from './routes/heartbeats.ts';
 import { inboundRoutes } from './routes/inbound.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { probeRoutes } from './routes/probes.ts';
 import { receiptRoutes } from './routes/receipts.ts';
@@ -116,6 +117,7 @@ export function createApp(deps: Deps) {
   app.route('/', workspaceRoutes);
   app.route('/', messageRoutes);
   app.route('/', reliabilityRoutes);
+  app.route('/', metricsRoutes);
   app.route('/', componentRoutes);
   app.route('/', webhookRoutes);
   app.route('/', alertRoutes);

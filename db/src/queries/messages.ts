@@ -311,3 +311,32 @@ export function simUsageTotals(db: Db, deviceIds: string[], input: { minute: num
 export function pruneSimUsageQuery(db: Db, beforeMinute: number) {
   return db.delete(simUsageMinutes).where(lt(simUsageMinutes.minute, beforeMinute));
 }
+
+/** The states a message waits in before its outcome is known. */
+export const inFlightStates = [
+  'queued',
+  'leased',
+  'submitted',
+  'sent',
+] as const satisfies readonly MessageState[];
+
+/** How many of a workspace's customer messages wait in each in-flight state (one index range per state). */
+export async function countInFlightMessages(
+  db: Db,
+  workspaceId: string,
+): Promise<Record<(typeof inFlightStates)[number], number>> {
+  const rows = await db
+    .select({ status: messages.status, n: sql<number>`count(*)` })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.workspaceId, workspaceId),
+        inArray(messages.status, [...inFlightStates]),
+        eq(messages.purpose, 'customer'),
+      ),
+    )
+    .groupBy(messages.status);
+  const counts = { queued: 0, leased: 0, submitted: 0, sent: 0 };
+  for (const r of rows) counts[r.status as keyof typeof counts] = Number(r.n);
+  return counts;
+}
