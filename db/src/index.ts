@@ -3,6 +3,7 @@ export { newId } from './ids.ts';
 export * from './queries/admin-auth.ts';
 export * from './queries/alerts.ts';
 export * from './queries/api-keys.ts';
+export * from './queries/audit.ts';
 export * from './queries/canaries.ts';
 export * from './queries/devices.ts';
 export * from './queries/enrollment-codes.ts';

@@ -1,12 +1,14 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { Deps } from './deps.ts';
+import { auditApi } from './http/audit.ts';
 import { limitBody } from './http/body-limit.ts';
 import type { AppEnv } from './http/env.ts';
 import { ApiError, errorBody, renderError, validationError } from './http/errors.ts';
 import { INGEST_PATH, ingestErrorsFor } from './probes/ingest-errors.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { componentRoutes } from './routes/components.ts';
 import { devicesRoutes } from './routes/devices.ts';
 import { mountDocs } from './routes/docs.ts';
@@ -76,6 +78,8 @@ export function createApp(deps: Deps) {
     await next();
   });
 
+  app.use('/v1/*', auditApi);
+
   // Layer 1 counts the ingest API's 5xx share per minute (read by the self-probe).
   const ingestErrors = ingestErrorsFor(deps.db);
   app.use('/v1/*', async (c, next) => {
@@ -115,6 +119,7 @@ export function createApp(deps: Deps) {
   app.route('/', inboundRoutes);
   app.route('/', apiKeyRoutes);
   app.route('/', workspaceRoutes);
+  app.route('/', auditRoutes);
   app.route('/', messageRoutes);
   app.route('/', reliabilityRoutes);
   app.route('/', metricsRoutes);

@@ -5,6 +5,7 @@
  * the page stays up when the origin is struggling; admin pages: never stored).
  */
 import { defineMiddleware } from 'astro:middleware';
+import { insertAuditEvent } from '@lifeline/db';
 import { SESSION_COOKIE, sameString, sessionFromToken } from './lib/auth.ts';
 
 export const CSP = [
@@ -29,12 +30,49 @@ function forbidden(message: string): Response {
   return new Response(message, { status: 403, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
 }
 
+/**
+ * The audit log of the admin pages: each form an admin posted, with the page, its `action`, the `id` it
+ * was about, the names of the fields it set (never their values) and the answer's status.
+ */
+async function auditAdminForm(
+  site: App.Locals['site'],
+  admin: NonNullable<App.Locals['admin']>,
+  path: string,
+  form: FormData,
+  status: number,
+): Promise<void> {
+  const action = form.get('action');
+  const id = form.get('id');
+  const fields = [...new Set([...form.keys()])]
+    .filter((k) => k !== 'csrf' && k !== 'action' && k !== 'id')
+    .sort();
+  try {
+    await insertAuditEvent(site.db, {
+      workspaceId: admin.workspaceId,
+      at: site.now(),
+      actorKind: 'admin_user',
+      actorId: admin.userId,
+      actorLabel: admin.email,
+      action: `POST ${path}${typeof action === 'string' && action ? ` ${action.slice(0, 40)}` : ''}`,
+      target: typeof id === 'string' && id ? id.slice(0, 64) : null,
+      fields: fields.slice(0, 50),
+      status,
+      requestId: null,
+    });
+  } catch (err) {
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'audit log write failed', error: (err as Error).message }),
+    );
+  }
+}
+
 export const onRequest = defineMiddleware(async (ctx, next) => {
   const site = ctx.locals.site;
   if (!site) return new Response('The status site was started without its context.', { status: 500 });
   const path = ctx.url.pathname;
   const isAdmin = path === '/admin' || path.startsWith('/admin/');
   const isPost = ctx.request.method === 'POST';
+  let form: FormData | null = null;
 
   if (isAdmin && path !== '/admin/login') {
     const admin = await sessionFromToken(site.db, ctx.cookies.get(SESSION_COOKIE)?.value, site.now());
@@ -45,7 +83,7 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
     if (isPost) {
       // Synchronizer token: every admin form carries the session's CSRF token.
       if (!FORM_TYPES.test(ctx.request.headers.get('content-type') ?? '')) return forbidden('Send a form.');
-      const form = await ctx.request.clone().formData();
+      form = await ctx.request.clone().formData();
       const token = form.get('csrf');
       if (typeof token !== 'string' || !sameString(token, admin.csrfToken))
         return forbidden('The form is out of date (CSRF check failed): reload the page and try again.');
@@ -54,6 +92,7 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
   }
 
   const res = await next();
+  if (form && ctx.locals.admin) await auditAdminForm(site, ctx.locals.admin, path, form, res.status);
   const h = res.headers;
   h.set('Content-Security-Policy', CSP);
   h.set('X-Content-Type-Options', 'nosniff');

@@ -494,12 +494,27 @@ export interface AdminModel {
   revokeEnrollmentCode(workspaceId: string, id: string, now: number): Promise<boolean>;
   alerts: AlertsAdmin;
   probes: ProbesAdmin;
+  /** The audit log, newest first: the same as `GET /v1/audit-log`. */
+  auditLog(
+    workspaceId: string,
+    page: { limit: number; before?: string },
+  ): Promise<{ events: AuditEventRow[]; nextCursor: string | null }>;
   /** The workspace's name, slug and heartbeat interval: the same rules as `/v1/workspace`. */
   workspace: {
     get(workspaceId: string): Promise<WorkspaceSettings>;
     /** The body of `PATCH /v1/workspace`, checked as the API checks it. */
     update(workspaceId: string, body: unknown): Promise<AdminResult<WorkspaceSettings>>;
   };
+}
+
+export interface AuditEventRow {
+  id: string;
+  at: number;
+  actor: { kind: 'api_key' | 'admin_user'; id: string; label: string };
+  action: string;
+  target: string | null;
+  fields: string[];
+  status: number;
 }
 
 export interface WorkspaceSettings {

@@ -221,6 +221,30 @@ describe('admin pages', () => {
     expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
   });
 
+  it("keeps an audit log of the admin's forms and the API's changes, names only, that passes axe-core", async () => {
+    await fetch(`${fleet.s.url}/v1/workspace`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${fleet.s.creds.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ heartbeatIntervalS: 30 }),
+    });
+    await page.goto(`${fleet.s.url}/admin/audit`);
+    const rows = await page.locator('tbody tr').allTextContents();
+    expect(rows[0]).toContain('PATCH /v1/workspace');
+    expect(rows[0]).toContain('API key');
+    expect(rows[0]).toContain('heartbeatIntervalS');
+    // The settings form posted in an earlier test: by the admin, with the field names and no values.
+    const settings = rows.find((r) => r.includes('POST /admin/settings'));
+    expect(settings).toContain(EMAIL);
+    expect(settings).toContain('heartbeatIntervalS, name, slug');
+    expect(rows.join('\n')).not.toContain('<script>');
+    expect(rows.find((r) => r.includes('POST /admin/keys create-key'))).toContain('name, scope');
+    const serious = (await axeViolations(page)).filter(
+      (v) => v.impact === 'serious' || v.impact === 'critical',
+    );
+    expect(serious.map((v) => v.id)).toEqual([]);
+    expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
+  });
+
   it("refuses a form without the session's CSRF token, and one from another origin", async () => {
     const cookies = await ctx.cookies();
     const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');

@@ -1,6 +1,7 @@
 export * from './admin-users.ts';
 export * from './alerts.ts';
 export * from './api-keys.ts';
+export * from './audit.ts';
 export * from './components.ts';
 export * from './constants.ts';
 export * from './devices.ts';

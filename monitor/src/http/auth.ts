@@ -12,6 +12,8 @@ export interface AdminPrincipal {
   keyId: string;
   /** What the key may do (`http/scopes.ts`). */
   scope: ApiKeyScope;
+  /** `<name> (<prefix>…)`, for the audit log. */
+  label: string;
 }
 
 export interface DevicePrincipal {
@@ -41,9 +43,17 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!principal) {
     const key = await findActiveApiKeyByHash(db, hash);
     if (!key) throw new ApiError(401, 'invalid_token', 'The API key is unknown or revoked.');
-    principal = { kind: 'admin', workspaceId: key.workspaceId, keyId: key.id, scope: key.scope };
+    principal = {
+      kind: 'admin',
+      workspaceId: key.workspaceId,
+      keyId: key.id,
+      scope: key.scope,
+      label: `${key.name} (${key.prefix}…)`,
+    };
     authCache.set(hash, principal);
   }
+  // Set before the scope check, so the audit log can name who was refused.
+  c.set('admin', principal);
   if (!scopeAllows(principal.scope, c.req.method, c.req.path)) {
     throw new ApiError(
       403,
@@ -51,7 +61,6 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
       `This API key (scope ${principal.scope}) allows ${SCOPE_DESCRIPTIONS[principal.scope]}; ${c.req.method} ${c.req.path} needs a key with scope ${scopesAllowing(c.req.method, c.req.path).join(' or ')}.`,
     );
   }
-  c.set('admin', principal);
   await next();
 };
 

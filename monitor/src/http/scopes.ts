@@ -6,6 +6,11 @@ import type { ApiKeyScope } from '@lifeline/db/schema';
 
 const MESSAGES = /^\/v1\/messages(?:\/batch|\/[^/]+)?$/;
 
+/** Sending and reading messages: the data plane a `send` key is for. */
+export function isMessagesPath(path: string): boolean {
+  return MESSAGES.test(path);
+}
+
 export function scopeAllows(scope: ApiKeyScope, method: string, path: string): boolean {
   const reading = method === 'GET' || method === 'HEAD';
   switch (scope) {

@@ -1,4 +1,5 @@
 import {
+  auditEvents,
   heartbeats,
   messageEvents,
   messages,
@@ -222,5 +223,27 @@ describe('pruneExpired', () => {
       'sub_fresh',
       'sub_loyal',
     ]);
+  });
+
+  it('keeps the audit log as long as the daily rollups, then drops it', async () => {
+    const now = s.clock.now();
+    const event = {
+      workspaceId: s.creds.workspaceId,
+      actorKind: 'api_key' as const,
+      actorId: 'key_x',
+      actorLabel: 'x',
+      action: 'PATCH /v1/workspace',
+      target: null,
+      fields: ['name'],
+      status: 200,
+      requestId: null,
+    };
+    await s.deps.db.insert(auditEvents).values([
+      { ...event, at: now - (DEFAULT_RETENTION.rollupDays + 1) * DAY },
+      { ...event, at: now - (DEFAULT_RETENTION.rollupDays - 1) * DAY },
+    ]);
+    await pruneExpired(s.deps.db, now);
+    const left = await s.deps.db.select().from(auditEvents);
+    expect(left.map((e) => e.at)).toEqual([now - (DEFAULT_RETENTION.rollupDays - 1) * DAY]);
   });
 });

@@ -1,5 +1,6 @@
 import {
   type Db,
+  pruneAuditEventsQuery,
   pruneHeartbeatsQuery,
   pruneOutboxQueries,
   pruneProbeResultsQuery,
@@ -70,6 +71,8 @@ export async function pruneExpired(db: Db, now: number, policy: RetentionPolicy 
     ...pruneSmsCanariesQueries(db, now - policy.rawDays * DAY, 1_000),
     ...pruneOutboxQueries(db, now - OUTBOX_KEEP_MS, 5_000),
     pruneUnconfirmedSubscribersQuery(db, now - UNCONFIRMED_KEEP_MS, 1_000),
+    // The audit log is kept as long as the daily figures it may explain.
+    pruneAuditEventsQuery(db, now - keep.day, 5_000),
     ...pruneRollupsQueries(db, {
       minute: now - keep.minute,
       hour: now - keep.hour,

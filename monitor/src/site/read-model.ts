@@ -61,6 +61,7 @@ import {
 import { reliabilitySeries } from '../reliability/series.ts';
 import { sloCounts, sloStatus } from '../reliability/slo-status.ts';
 import { createApiKey } from '../routes/api-keys.ts';
+import { auditLogPage } from '../routes/audit.ts';
 import { deviceViews } from '../services/device-view.ts';
 import { createEnrollmentCode } from '../services/enrollment.ts';
 import { changeWorkspace, getWorkspace } from '../services/workspace.ts';
@@ -594,6 +595,11 @@ export function createAdminModel(deps: Deps): AdminModel {
     revokeEnrollmentCode: (workspaceId, id, now) => revokeEnrollmentCode(db, workspaceId, id, now),
     alerts: createAlertsAdmin(deps),
     probes: createProbesAdmin(deps),
+    auditLog: (workspaceId, page) =>
+      auditLogPage(db, workspaceId, {
+        limit: page.limit,
+        ...(page.before && /^aud_[0-9]{1,15}$/.test(page.before) ? { before: page.before } : {}),
+      }),
     workspace: {
       get: (workspaceId) => getWorkspace(deps, workspaceId),
       update: (workspaceId, body) =>
