@@ -23,6 +23,9 @@ describe('the workspace API', () => {
       slug: 'default',
       name: 'My workspace',
       heartbeatIntervalS: 30,
+      about: null,
+      websiteUrl: null,
+      supportUrl: null,
       createdAt: s.clock.now(),
       statusPageUrl: `${s.url}/`,
     });
@@ -31,6 +34,44 @@ describe('the workspace API', () => {
     expect(renamed.status).toBe(200);
     expect(renamed.json).toMatchObject({ name: 'Acme SMS', slug: 'default' });
     expect((await s.request('GET', '/api/v2/summary.json')).json.page.name).toBe('Acme SMS');
+  });
+
+  it("sets the page's about text and links, refusing anything but web (or mailto:) addresses", async () => {
+    const key = s.creds.apiKey;
+    const set = await s.request('PATCH', '/v1/workspace', {
+      token: key,
+      body: {
+        about: '  SMS for Acme taxis.  ',
+        websiteUrl: 'https://acme.example',
+        supportUrl: 'mailto:help@acme.example',
+      },
+    });
+    expect(set.status).toBe(200);
+    expect(set.json).toMatchObject({
+      about: 'SMS for Acme taxis.',
+      websiteUrl: 'https://acme.example',
+      supportUrl: 'mailto:help@acme.example',
+    });
+    for (const [body, field] of [
+      [{ websiteUrl: 'javascript:alert(1)' }, 'websiteUrl'],
+      [{ websiteUrl: 'mailto:help@acme.example' }, 'websiteUrl'],
+      [{ supportUrl: 'javascript:alert(1)' }, 'supportUrl'],
+      [{ supportUrl: 'data:text/html,hi' }, 'supportUrl'],
+      [{ about: 'x'.repeat(501) }, 'about'],
+    ] as const) {
+      const res = await s.request('PATCH', '/v1/workspace', { token: key, body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.json.error.field).toBe(field);
+    }
+    const cleared = await s.request('PATCH', '/v1/workspace', {
+      token: key,
+      body: { about: '', websiteUrl: null, supportUrl: 'https://acme.example/help' },
+    });
+    expect(cleared.json).toMatchObject({
+      about: null,
+      websiteUrl: null,
+      supportUrl: 'https://acme.example/help',
+    });
   });
 
   it("moves a workspace's status page to a new slug, and refuses a slug that is taken or malformed", async () => {

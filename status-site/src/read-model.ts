@@ -28,6 +28,11 @@ export interface PublicWorkspace {
   id: string;
   slug: string;
   name: string;
+  /** Shown under the page's title. */
+  about: string | null;
+  /** The business's site and where to report a problem (https, or mailto: for support). */
+  websiteUrl: string | null;
+  supportUrl: string | null;
   /** Shown at `/` (others at `/s/<slug>`). */
   isDefault: boolean;
 }
@@ -520,6 +525,9 @@ export interface AuditEventRow {
 export interface WorkspaceSettings {
   name: string;
   slug: string;
+  about: string | null;
+  websiteUrl: string | null;
+  supportUrl: string | null;
   heartbeatIntervalS: number;
   statusPageUrl: string;
 }

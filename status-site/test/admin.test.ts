@@ -186,6 +186,9 @@ describe('admin pages', () => {
     expect(await page.inputValue('input[name=slug]')).toBe('default');
     await page.fill('input[name=name]', `Till ${PAYLOAD}`);
     await page.fill('input[name=heartbeatIntervalS]', '45');
+    await page.fill('textarea[name=about]', `Texts for ${PAYLOAD}`);
+    await page.fill('input[name=websiteUrl]', 'https://till.example');
+    await page.fill('input[name=supportUrl]', 'mailto:help@till.example');
     await page.click('button:has-text("Save")');
     await page.waitForURL(/\/admin\/settings\?saved=1$/);
     expect(await page.locator('[role=status]').textContent()).toBe('Saved.');
@@ -196,6 +199,11 @@ describe('admin pages', () => {
     expect(ws).toMatchObject({ name: `Till ${PAYLOAD}`, heartbeatIntervalS: 45 });
     await page.goto(`${fleet.s.url}/`);
     expect(await page.title()).toContain(`Till ${PAYLOAD}`);
+    expect(await page.locator('.banner .about').textContent()).toBe(`Texts for ${PAYLOAD}`);
+    expect(await page.getAttribute('header a:has-text("Report a problem")', 'href')).toBe(
+      'mailto:help@till.example',
+    );
+    expect(await page.getAttribute('header a:has-text("website")', 'href')).toBe('https://till.example');
     expect(await pwned(page)).toBe(0);
 
     await page.goto(`${fleet.s.url}/admin/settings`);
@@ -214,7 +222,13 @@ describe('admin pages', () => {
     await fetch(`${fleet.s.url}/v1/workspace`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${fleet.s.creds.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'My workspace', heartbeatIntervalS: 30 }),
+      body: JSON.stringify({
+        name: 'My workspace',
+        heartbeatIntervalS: 30,
+        about: null,
+        websiteUrl: null,
+        supportUrl: null,
+      }),
     });
     expect(other.workspaceId).not.toBe(fleet.s.creds.workspaceId);
     // The refused save's 400 is the only thing the console reported.
@@ -235,7 +249,7 @@ describe('admin pages', () => {
     // The settings form posted in an earlier test: by the admin, with the field names and no values.
     const settings = rows.find((r) => r.includes('POST /admin/settings'));
     expect(settings).toContain(EMAIL);
-    expect(settings).toContain('heartbeatIntervalS, name, slug');
+    expect(settings).toContain('about, heartbeatIntervalS, name, slug, supportUrl, websiteUrl');
     expect(rows.join('\n')).not.toContain('<script>');
     expect(rows.find((r) => r.includes('POST /admin/keys create-key'))).toContain('name, scope');
     const serious = (await axeViolations(page)).filter(

@@ -27,6 +27,9 @@ export function insertWorkspaceQuery(
     slug: input.slug,
     name: input.name,
     heartbeatIntervalMs: input.heartbeatIntervalMs ?? 30_000,
+    about: null,
+    websiteUrl: null,
+    supportUrl: null,
     createdAt: input.now,
   };
   return { row, query: db.insert(workspaces).values(row) };
@@ -36,7 +39,9 @@ export function insertWorkspaceQuery(
 export async function updateWorkspace(
   db: Db,
   id: string,
-  patch: Partial<Pick<Workspace, 'name' | 'slug' | 'heartbeatIntervalMs'>>,
+  patch: Partial<
+    Pick<Workspace, 'name' | 'slug' | 'heartbeatIntervalMs' | 'about' | 'websiteUrl' | 'supportUrl'>
+  >,
 ): Promise<Workspace | undefined> {
   const [row] = await db.update(workspaces).set(patch).where(eq(workspaces.id, id)).returning();
   return row;

@@ -6,6 +6,12 @@ export const workspaces = sqliteTable('workspaces', {
   name: text('name').notNull(),
   /** The heartbeat interval the server asks this workspace's devices to use. */
   heartbeatIntervalMs: integer('heartbeat_interval_ms').notNull().default(30_000),
+  /** A sentence or two under the status page's title. */
+  about: text('about'),
+  /** The business's own site, linked from the status page (http or https). */
+  websiteUrl: text('website_url'),
+  /** Where customers report a problem: an https page or a mailto: address. */
+  supportUrl: text('support_url'),
   createdAt: integer('created_at').notNull(),
 });
 

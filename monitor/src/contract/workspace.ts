@@ -14,6 +14,15 @@ export const workspaceNameSchema = z.string().trim().min(1).max(100);
 /** Seconds between heartbeats that devices are told to use: 10 s to 1 h. */
 export const heartbeatIntervalSSchema = z.number().int().min(10).max(3_600);
 
+/** A link shown on the status page: only web addresses (and, for support, mailto:), never a script URL. */
+const webUrl = z.url({ protocol: /^https?$/ }).max(2_048);
+const supportUrl = z
+  .string()
+  .max(2_048)
+  .refine((v) => /^mailto:[^\s@]+@[^\s@]+$/.test(v) || webUrl.safeParse(v).success, {
+    message: 'Use an http(s) address or mailto:someone@example.com.',
+  });
+
 export const workspaceSchema = z
   .object({
     id: z.string(),
@@ -22,6 +31,15 @@ export const workspaceSchema = z
     heartbeatIntervalS: z
       .number()
       .meta({ description: 'What every device is told in each heartbeat answer.' }),
+    about: z.string().nullable().meta({ description: 'Shown under the status page title.' }),
+    websiteUrl: z
+      .string()
+      .nullable()
+      .meta({ description: "The business's site, linked from the status page." }),
+    supportUrl: z
+      .string()
+      .nullable()
+      .meta({ description: 'Where customers report a problem (https or mailto:).' }),
     createdAt: z.number().int(),
     statusPageUrl: z.string(),
   })
@@ -31,6 +49,9 @@ export const workspacePatchSchema = z
   .strictObject({
     name: workspaceNameSchema.optional(),
     slug: workspaceSlugSchema.optional(),
+    about: z.string().trim().max(500).nullable().optional().meta({ description: 'null or "" clears it.' }),
+    websiteUrl: webUrl.nullable().optional(),
+    supportUrl: supportUrl.nullable().optional(),
     heartbeatIntervalS: heartbeatIntervalSSchema.optional().meta({
       description:
         "Devices learn it from their next heartbeat's answer; each heartbeat is judged by the interval in force when it arrived.",

@@ -10,6 +10,9 @@ export interface WorkspaceView {
   slug: string;
   name: string;
   heartbeatIntervalS: number;
+  about: string | null;
+  websiteUrl: string | null;
+  supportUrl: string | null;
   createdAt: number;
   statusPageUrl: string;
 }
@@ -22,6 +25,9 @@ async function view(deps: Pick<Deps, 'db' | 'publicUrl'>, w: Workspace): Promise
     slug: w.slug,
     name: w.name,
     heartbeatIntervalS: w.heartbeatIntervalMs / 1000,
+    about: w.about,
+    websiteUrl: w.websiteUrl,
+    supportUrl: w.supportUrl,
     createdAt: w.createdAt,
     statusPageUrl: `${deps.publicUrl}${isDefault ? '/' : `/s/${w.slug}`}`,
   };
@@ -51,6 +57,9 @@ export async function changeWorkspace(
       ...(patch.heartbeatIntervalS === undefined
         ? {}
         : { heartbeatIntervalMs: patch.heartbeatIntervalS * 1000 }),
+      ...(patch.about === undefined ? {} : { about: patch.about || null }),
+      ...(patch.websiteUrl === undefined ? {} : { websiteUrl: patch.websiteUrl }),
+      ...(patch.supportUrl === undefined ? {} : { supportUrl: patch.supportUrl }),
     });
   } catch (err) {
     if (isUniqueViolation(err))

@@ -92,7 +92,15 @@ const DESCRIPTIONS: Record<PageIndicator, string> = {
 };
 
 function publicWorkspace(w: Workspace, defaultId: string | undefined): PublicWorkspace {
-  return { id: w.id, slug: w.slug, name: w.name, isDefault: w.id === defaultId };
+  return {
+    id: w.id,
+    slug: w.slug,
+    name: w.name,
+    about: w.about,
+    websiteUrl: w.websiteUrl,
+    supportUrl: w.supportUrl,
+    isDefault: w.id === defaultId,
+  };
 }
 
 /** The site's own mapping of an incident, shared with the API. */

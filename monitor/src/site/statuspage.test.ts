@@ -4,7 +4,15 @@ import { cachedStatusReadModel } from './read-model.ts';
 import { atomFeed, badge, rssFeed, spSummary, xml } from './statuspage.ts';
 
 const T = Date.UTC(2026, 10, 1, 12);
-const ws = { id: 'ws_1', slug: 'default', name: 'Acme <Taxis>', isDefault: true };
+const ws = {
+  id: 'ws_1',
+  slug: 'default',
+  name: 'Acme <Taxis>',
+  about: null,
+  websiteUrl: null,
+  supportUrl: null,
+  isDefault: true,
+};
 const summary = (): PageSummary => ({
   workspace: ws,
   generatedAt: T,
