@@ -5,6 +5,7 @@
  */
 import { insertAuditEvent } from '@lifeline/db';
 import type { Context, MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
 import type { AppEnv } from './env.ts';
 import { isMessagesPath } from './scopes.ts';
 
@@ -37,7 +38,7 @@ export const auditApi: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** The matched route's pattern (`/v1/devices/:id`), or the path when no route matched. */
 function routeOf(c: Context<AppEnv>): string {
-  const routes = c.req.matchedRoutes.filter((r) => r.method !== 'ALL');
+  const routes = matchedRoutes(c).filter((r) => r.method !== 'ALL');
   return routes.at(-1)?.path ?? c.req.path;
 }
 
