@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { findMovedWorkspace } from '@lifeline/db';
 import { HTTPException } from 'hono/http-exception';
 import type { Deps } from './deps.ts';
 import { auditApi } from './http/audit.ts';
@@ -79,6 +80,18 @@ export function createApp(deps: Deps) {
   });
 
   app.use('/v1/*', auditApi);
+
+  // A status page that moved to another slug: its old address (feeds, JSON twins, badges) redirects.
+  app.use('/s/:slug/*', async (c, next) => {
+    await next();
+    if (c.res.status !== 404 || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) return;
+    const slug = c.req.param('slug');
+    const moved = await findMovedWorkspace(deps.db, slug);
+    if (!moved) return;
+    const url = new URL(c.req.url);
+    const rest = url.pathname.slice(`/s/${slug}`.length);
+    c.res = c.redirect(`/s/${encodeURIComponent(moved.slug)}${rest}${url.search}`, 301);
+  });
 
   // Layer 1 counts the ingest API's 5xx share per minute (read by the self-probe).
   const ingestErrors = ingestErrorsFor(deps.db);

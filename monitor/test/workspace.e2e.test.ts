@@ -84,7 +84,16 @@ describe('the workspace API', () => {
     expect(moved.status).toBe(200);
     expect(moved.json).toMatchObject({ slug: 'shop-2', statusPageUrl: `${s.url}/s/shop-2` });
     expect((await s.request('GET', '/s/shop-2/api/v2/summary.json')).status).toBe(200);
-    expect((await s.request('GET', '/s/shop-two/api/v2/summary.json')).status).toBe(404);
+    // The old address redirects (links in emails already sent keep working), query string and all.
+    const old = await fetch(`${s.url}/s/shop-two/api/v2/summary.json?x=1`, { redirect: 'manual' });
+    expect(old.status).toBe(301);
+    expect(old.headers.get('location')).toBe('/s/shop-2/api/v2/summary.json?x=1');
+    expect((await fetch(`${s.url}/s/shop-two/history.rss`, { redirect: 'manual' })).status).toBe(301);
+    expect((await s.request('GET', '/s/never-was/api/v2/summary.json')).status).toBe(404);
+
+    // Once another workspace takes the old slug, the address is its page, not a redirect.
+    const third = await s.createWorkspace('shop-two');
+    expect((await s.request('GET', '/s/shop-two/api/v2/summary.json')).json.page.id).toBe(third.workspaceId);
 
     const taken = await s.request('PATCH', '/v1/workspace', {
       token: other.apiKey,

@@ -5,7 +5,7 @@
  * the page stays up when the origin is struggling; admin pages: never stored).
  */
 import { defineMiddleware } from 'astro:middleware';
-import { insertAuditEvent } from '@lifeline/db';
+import { findMovedWorkspace, insertAuditEvent } from '@lifeline/db';
 import { SESSION_COOKIE, sameString, sessionFromToken } from './lib/auth.ts';
 
 export const CSP = [
@@ -93,6 +93,13 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
 
   const res = await next();
   if (form && ctx.locals.admin) await auditAdminForm(site, ctx.locals.admin, path, form, res.status);
+  // A status page that moved to another slug: its old address redirects (links in sent emails keep working).
+  const old = res.status === 404 && ctx.request.method === 'GET' ? /^\/s\/([^/]+)(\/.*)?$/.exec(path) : null;
+  if (old) {
+    const moved = await findMovedWorkspace(site.db, old[1]!);
+    if (moved)
+      return ctx.redirect(`/s/${encodeURIComponent(moved.slug)}${old[2] ?? ''}${ctx.url.search}`, 301);
+  }
   const h = res.headers;
   h.set('Content-Security-Policy', CSP);
   h.set('X-Content-Type-Options', 'nosniff');

@@ -231,6 +231,24 @@ describe('admin pages', () => {
       }),
     });
     expect(other.workspaceId).not.toBe(fleet.s.creds.workspaceId);
+    // Moving a page's slug leaves a redirect at the old address, for the pages too.
+    const moved = await fetch(`${fleet.s.url}/v1/workspace`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${other.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ slug: 'moved-slug' }),
+    });
+    expect(moved.status).toBe(200);
+    for (const [from, to] of [
+      ['/s/taken-slug', '/s/moved-slug'],
+      ['/s/taken-slug/history?cursor=x', '/s/moved-slug/history?cursor=x'],
+    ]) {
+      const res = await fetch(`${fleet.s.url}${from}`, { redirect: 'manual' });
+      expect(res.status, from).toBe(301);
+      const location = new URL(res.headers.get('location')!, fleet.s.url);
+      expect(location.pathname + location.search).toBe(to);
+    }
+    await page.goto(`${fleet.s.url}/s/taken-slug`);
+    expect(new URL(page.url()).pathname).toBe('/s/moved-slug');
     // The refused save's 400 is the only thing the console reported.
     expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
-import { type Workspace, workspaces } from '../schema/index.ts';
+import { type Workspace, workspaceSlugRedirects, workspaces } from '../schema/index.ts';
 
 export async function countWorkspaces(db: Db): Promise<number> {
   const rows = await db.select({ id: workspaces.id }).from(workspaces).limit(1);
@@ -35,14 +35,35 @@ export function insertWorkspaceQuery(
   return { row, query: db.insert(workspaces).values(row) };
 }
 
-/** Changes a workspace's name, slug or heartbeat interval; a slug another workspace holds throws a UNIQUE violation. */
-export async function updateWorkspace(
+/** Changes a workspace's settings; a slug another workspace holds makes it throw a UNIQUE violation. */
+export function updateWorkspaceQuery(
   db: Db,
   id: string,
   patch: Partial<
     Pick<Workspace, 'name' | 'slug' | 'heartbeatIntervalMs' | 'about' | 'websiteUrl' | 'supportUrl'>
   >,
-): Promise<Workspace | undefined> {
-  const [row] = await db.update(workspaces).set(patch).where(eq(workspaces.id, id)).returning();
-  return row;
+) {
+  return db.update(workspaces).set(patch).where(eq(workspaces.id, id));
+}
+
+/** Remembers that a workspace's page moved away from `slug` (replacing an older record of that slug). */
+export function insertSlugRedirectQuery(db: Db, input: { slug: string; workspaceId: string; now: number }) {
+  return db
+    .insert(workspaceSlugRedirects)
+    .values({ slug: input.slug, workspaceId: input.workspaceId, createdAt: input.now })
+    .onConflictDoUpdate({
+      target: workspaceSlugRedirects.slug,
+      set: { workspaceId: input.workspaceId, createdAt: input.now },
+    });
+}
+
+/** The workspace whose page used to be at `slug`, if that slug is not another workspace's now. */
+export async function findMovedWorkspace(db: Db, slug: string): Promise<Workspace | undefined> {
+  const [row] = await db
+    .select({ workspace: workspaces })
+    .from(workspaceSlugRedirects)
+    .innerJoin(workspaces, eq(workspaces.id, workspaceSlugRedirects.workspaceId))
+    .where(eq(workspaceSlugRedirects.slug, slug));
+  if (!row || (await findWorkspaceBySlug(db, slug))) return undefined;
+  return row.workspace;
 }

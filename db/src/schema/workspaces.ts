@@ -16,3 +16,15 @@ export const workspaces = sqliteTable('workspaces', {
 });
 
 export type Workspace = typeof workspaces.$inferSelect;
+
+/**
+ * Slugs a workspace's status page has moved away from: `/s/<old>` redirects to the page's current address
+ * (links in emails already sent keep working), unless another workspace has since taken that slug.
+ */
+export const workspaceSlugRedirects = sqliteTable('workspace_slug_redirects', {
+  slug: text('slug').primaryKey(),
+  workspaceId: text('workspace_id')
+    .notNull()
+    .references(() => workspaces.id),
+  createdAt: integer('created_at').notNull(),
+});

@@ -1,5 +1,11 @@
 /** A workspace's settings, as the API (`/v1/workspace`) and the admin pages show and change them. */
-import { defaultWorkspace, findWorkspace, isUniqueViolation, updateWorkspace } from '@lifeline/db';
+import {
+  defaultWorkspace,
+  findWorkspace,
+  insertSlugRedirectQuery,
+  isUniqueViolation,
+  updateWorkspaceQuery,
+} from '@lifeline/db';
 import type { Workspace } from '@lifeline/db/schema';
 import type { WorkspacePatch } from '../contract/workspace.ts';
 import type { Deps } from '../deps.ts';
@@ -49,24 +55,32 @@ export async function changeWorkspace(
   workspaceId: string,
   patch: WorkspacePatch,
 ): Promise<WorkspaceView> {
-  let w: Workspace | undefined;
+  const before = await findWorkspace(deps.db, workspaceId);
+  if (!before) throw new ApiError(401, 'invalid_token', 'The API key is unknown or revoked.');
+  const change = updateWorkspaceQuery(deps.db, workspaceId, {
+    ...(patch.name === undefined ? {} : { name: patch.name }),
+    ...(patch.slug === undefined ? {} : { slug: patch.slug }),
+    ...(patch.heartbeatIntervalS === undefined
+      ? {}
+      : { heartbeatIntervalMs: patch.heartbeatIntervalS * 1000 }),
+    ...(patch.about === undefined ? {} : { about: patch.about || null }),
+    ...(patch.websiteUrl === undefined ? {} : { websiteUrl: patch.websiteUrl }),
+    ...(patch.supportUrl === undefined ? {} : { supportUrl: patch.supportUrl }),
+  });
   try {
-    w = await updateWorkspace(deps.db, workspaceId, {
-      ...(patch.name === undefined ? {} : { name: patch.name }),
-      ...(patch.slug === undefined ? {} : { slug: patch.slug }),
-      ...(patch.heartbeatIntervalS === undefined
-        ? {}
-        : { heartbeatIntervalMs: patch.heartbeatIntervalS * 1000 }),
-      ...(patch.about === undefined ? {} : { about: patch.about || null }),
-      ...(patch.websiteUrl === undefined ? {} : { websiteUrl: patch.websiteUrl }),
-      ...(patch.supportUrl === undefined ? {} : { supportUrl: patch.supportUrl }),
-    });
+    // A page that moves leaves a redirect at its old address, in the same transaction.
+    if (patch.slug !== undefined && patch.slug !== before.slug)
+      await deps.db.batch([
+        change,
+        insertSlugRedirectQuery(deps.db, { slug: before.slug, workspaceId, now: deps.clock.now() }),
+      ]);
+    else await change;
   } catch (err) {
     if (isUniqueViolation(err))
       throw new ApiError(409, 'slug_taken', 'Another workspace has this slug.', 'slug');
     throw err;
   }
-  if (!w) throw new ApiError(401, 'invalid_token', 'The API key is unknown or revoked.');
+  const w = (await findWorkspace(deps.db, workspaceId))!;
   // Devices' cached principals carry the interval they are told: the next heartbeats read the new one.
   if (patch.heartbeatIntervalS !== undefined) deps.authCache.clear();
   return view(deps, w);
