@@ -3,6 +3,8 @@
  * the public page at once, devices, messages, keys; HTML/script payloads render inert everywhere.
  */
 import { insertAdminUserQuery } from '@lifeline/db';
+import { adminUsers } from '@lifeline/db/schema';
+import { eq } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/lib/password.ts';
@@ -275,6 +277,87 @@ describe('admin pages', () => {
     );
     expect(serious.map((v) => v.id)).toEqual([]);
     expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
+  });
+
+  it('adds an admin shown once, disables them (their session ends), and changes your own password', async () => {
+    const signInAs = async (email: string, password: string) => {
+      const c = await browser.newContext();
+      const p = await c.newPage();
+      await p.goto(`${fleet.s.url}/admin/login`);
+      await p.fill('input[name=email]', email);
+      await p.fill('input[name=password]', password);
+      await Promise.all([p.waitForNavigation(), p.click('button[type=submit]')]);
+      return { c, p, signedIn: new URL(p.url()).pathname === '/admin' };
+    };
+    await page.goto(`${fleet.s.url}/admin/admins`);
+    expect(await page.locator('tbody').textContent()).toContain(`${EMAIL} (you)`);
+    await page.fill('input[name=email]', 'Second@Example.com');
+    await page.click('button:has-text("Add admin")');
+    const password = (await page.locator('.secret').textContent()) ?? '';
+    expect(password.length).toBeGreaterThanOrEqual(20);
+    const second = await signInAs('second@example.com', password);
+    expect(second.signedIn).toBe(true);
+    // Adding the same address again is refused, naming it.
+    await page.fill('input[name=email]', 'second@example.com');
+    await page.click('button:has-text("Add admin")');
+    expect(await page.locator('[role=alert]').textContent()).toContain('already an admin');
+
+    await page.goto(`${fleet.s.url}/admin/admins`);
+    await page
+      .locator('tbody tr', { hasText: 'second@example.com' })
+      .locator('button:has-text("Disable")')
+      .click();
+    await page.waitForURL(/\/admin\/admins$/);
+    expect(await page.locator('tbody tr', { hasText: 'second@example.com' }).textContent()).toContain(
+      'Disabled',
+    );
+    await second.p.goto(`${fleet.s.url}/admin/devices`);
+    expect(new URL(second.p.url()).pathname).toBe('/admin/login');
+    await second.c.close();
+    // Nobody can disable themselves (there is no button; a forged form is refused).
+    const csrf = await page.locator('input[name=csrf]').first().inputValue();
+    const cookie = (await ctx.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const self = await fetch(`${fleet.s.url}/admin/admins`, {
+      method: 'POST',
+      headers: { cookie, origin: fleet.s.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        csrf,
+        action: 'disable',
+        id: await myId(),
+      }),
+      redirect: 'manual',
+    });
+    expect(self.status).toBe(400);
+
+    // My password: a wrong current one is refused; the change signs my other sessions out, not this one.
+    const elsewhere = await signInAs(EMAIL, PASSWORD);
+    expect(elsewhere.signedIn).toBe(true);
+    const change = async (current: string, next: string) => {
+      await page.goto(`${fleet.s.url}/admin/admins`);
+      await page.fill('input[name=current]', current);
+      await page.fill('input[name=next]', next);
+      await page.fill('input[name=confirm]', next);
+      await page.click('button:has-text("Change password")');
+      return (await page.locator('[role=alert], [role=status]').first().textContent()) ?? '';
+    };
+    expect(await change('not it', 'a brand new passphrase')).toContain('current password is not right');
+    expect(await change(PASSWORD, 'a brand new passphrase')).toContain('Password changed');
+    await elsewhere.p.goto(`${fleet.s.url}/admin/devices`);
+    expect(new URL(elsewhere.p.url()).pathname).toBe('/admin/login');
+    await elsewhere.c.close();
+    await page.goto(`${fleet.s.url}/admin/devices`);
+    expect(new URL(page.url()).pathname).toBe('/admin/devices');
+    expect(await change('a brand new passphrase', PASSWORD)).toContain('Password changed');
+    const serious = (await axeViolations(page)).filter(
+      (v) => v.impact === 'serious' || v.impact === 'critical',
+    );
+    expect(serious.map((v) => v.id)).toEqual([]);
+    expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
+
+    async function myId(): Promise<string> {
+      const [row] = await fleet.s.deps.db.select().from(adminUsers).where(eq(adminUsers.email, EMAIL));
+      return row!.id;
+    }
   });
 
   it("refuses a form without the session's CSRF token, and one from another origin", async () => {

@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
 import {
@@ -111,4 +111,48 @@ export async function recordLoginFailure(db: Db, keys: string[], now: number, pr
 export function clearLoginFailures(db: Db, keys: string[]) {
   if (keys.length === 0) return Promise.resolve();
   return db.delete(adminLoginFailures).where(inArray(adminLoginFailures.key, keys));
+}
+
+/** A workspace's admins, oldest first. */
+export function listAdminUsers(db: Db, workspaceId: string): Promise<AdminUser[]> {
+  return db
+    .select()
+    .from(adminUsers)
+    .where(eq(adminUsers.workspaceId, workspaceId))
+    .orderBy(adminUsers.createdAt);
+}
+
+/** Disables (`at`) or re-enables (null) one of a workspace's admins; a disabled admin's sessions stop working. */
+export async function setAdminUserDisabled(
+  db: Db,
+  workspaceId: string,
+  userId: string,
+  at: number | null,
+): Promise<boolean> {
+  const rows = await db
+    .update(adminUsers)
+    .set({ disabledAt: at })
+    .where(and(eq(adminUsers.workspaceId, workspaceId), eq(adminUsers.id, userId)))
+    .returning({ id: adminUsers.id });
+  return rows.length > 0;
+}
+
+/** Sets an admin's password hash and ends every other session of theirs (the one in use stays). */
+export async function changeAdminPassword(
+  db: Db,
+  input: { userId: string; passwordHash: string; keepSessionId: string; now: number },
+): Promise<void> {
+  await db.batch([
+    db.update(adminUsers).set({ passwordHash: input.passwordHash }).where(eq(adminUsers.id, input.userId)),
+    db
+      .update(adminSessions)
+      .set({ revokedAt: input.now })
+      .where(
+        and(
+          eq(adminSessions.userId, input.userId),
+          isNull(adminSessions.revokedAt),
+          ne(adminSessions.id, input.keepSessionId),
+        ),
+      ),
+  ]);
 }
