@@ -66,7 +66,10 @@ export function createApp(deps: Deps) {
   );
   app.use('/v1/*', async (c, next) => {
     const method = c.req.method;
-    if (method === 'POST' || method === 'PATCH' || method === 'PUT') {
+    // A body must be JSON; a POST without one (`…/cancel`) needs no Content-Type.
+    const hasBody =
+      Number(c.req.header('Content-Length') ?? '0') > 0 || c.req.header('Transfer-Encoding') !== undefined;
+    if ((method === 'POST' || method === 'PATCH' || method === 'PUT') && hasBody) {
       const type = c.req.header('Content-Type') ?? '';
       if (!/^application\/(?:[\w.-]+\+)?json\b/i.test(type)) {
         throw new ApiError(

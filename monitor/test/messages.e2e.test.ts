@@ -1,3 +1,5 @@
+import { webhookDeliveries } from '@lifeline/db/schema';
+import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tick } from '../src/tick.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
@@ -142,6 +144,63 @@ describe('accept', () => {
       404,
     );
     expect((await s.request('GET', '/v1/messages', { token: other.apiKey })).json.messages).toHaveLength(0);
+  });
+});
+
+describe('cancel', () => {
+  it('cancels a queued message once and for all: no phone gets it, the history and webhooks say so', async () => {
+    const webhook = await s.request('POST', '/v1/webhooks', {
+      token: s.creds.apiKey,
+      body: { url: 'https://hooks.example.com/lifeline', eventTypes: ['message.cancelled'] },
+    });
+    const [msg] = (await sendBatch([{ to: '+447700900321' }])).json.messages;
+    const cancelled = await s.request('POST', `/v1/messages/${msg.id}/cancel`, { token: s.creds.apiKey });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.json).toMatchObject({ id: msg.id, status: 'cancelled' });
+    expect(cancelled.json.events.map((e: { status: string }) => e.status)).toEqual(['queued', 'cancelled']);
+    // Again: a no-op, the same answer.
+    const again = await s.request('POST', `/v1/messages/${msg.id}/cancel`, { token: s.creds.apiKey });
+    expect(again.status).toBe(200);
+    expect(again.json.events).toHaveLength(2);
+    // No phone is ever handed it.
+    const phone = await TestDevice.enroll(s, 'after-cancel', ledger);
+    await phone.heartbeat();
+    expect(await phone.poll()).toEqual([]);
+    // The subscribed webhook hears of it once.
+    expect(webhook.status).toBe(201);
+    expect(
+      await s.deps.db.$count(webhookDeliveries, eq(webhookDeliveries.eventType, 'message.cancelled')),
+    ).toBe(1);
+  });
+
+  it('refuses to cancel what a phone holds, what is unknown, and what another workspace owns', async () => {
+    const phone = await TestDevice.enroll(s, 'holder', ledger);
+    await phone.heartbeat();
+    const [msg] = (await sendBatch([{ to: '+447700900322' }])).json.messages;
+    expect(await phone.poll()).toHaveLength(1);
+    const held = await s.request('POST', `/v1/messages/${msg.id}/cancel`, { token: s.creds.apiKey });
+    expect(held.status).toBe(409);
+    expect(held.json.error.code).toBe('not_cancellable');
+    expect(held.json.error.message).toContain('leased');
+    expect((await statusOf(msg.id)).status).toBe('leased');
+    expect((await s.request('POST', '/v1/messages/msg_nope/cancel', { token: s.creds.apiKey })).status).toBe(
+      404,
+    );
+    const other = await s.createWorkspace('cancel-other');
+    expect((await s.request('POST', `/v1/messages/${msg.id}/cancel`, { token: other.apiKey })).status).toBe(
+      404,
+    );
+    // A send-only key may cancel; a read-only key may not.
+    const key = async (scope: string) =>
+      (await s.request('POST', '/v1/api-keys', { token: s.creds.apiKey, body: { name: scope, scope } })).json
+        .key;
+    const [queued] = (await sendBatch([{ to: '+447700900323' }])).json.messages;
+    expect(
+      (await s.request('POST', `/v1/messages/${queued.id}/cancel`, { token: await key('read') })).status,
+    ).toBe(403);
+    expect(
+      (await s.request('POST', `/v1/messages/${queued.id}/cancel`, { token: await key('send') })).status,
+    ).toBe(200);
   });
 });
 

@@ -499,6 +499,8 @@ export interface AdminModel {
   revokeEnrollmentCode(workspaceId: string, id: string, now: number): Promise<boolean>;
   alerts: AlertsAdmin;
   probes: ProbesAdmin;
+  /** `POST /v1/messages/{id}/cancel`: only a queued message; the error says why not. */
+  cancelMessage(workspaceId: string, id: string, now: number): Promise<AdminResult<null>>;
   /** The audit log, newest first: the same as `GET /v1/audit-log`. */
   auditLog(
     workspaceId: string,

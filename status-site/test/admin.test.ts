@@ -279,6 +279,21 @@ describe('admin pages', () => {
     expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
   });
 
+  it('cancels a queued message from its page', async () => {
+    // A group no phone is in: the message waits in the queue.
+    const sent = await fetch(`${fleet.s.url}/v1/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fleet.s.creds.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ to: '+447700900777', text: 'never mind', group: 'nobody' }),
+    }).then((r) => r.json());
+    await page.goto(`${fleet.s.url}/admin/messages/${sent.id}`);
+    await page.click('button:has-text("Cancel this message")');
+    await page.waitForURL(new RegExp(`/admin/messages/${sent.id}$`));
+    expect(await page.locator('dl').textContent()).toContain('cancelled');
+    expect(await page.locator('button:has-text("Cancel this message")').count()).toBe(0);
+    expect(await page.locator('tbody').textContent()).toContain('cancelled');
+  });
+
   it('adds an admin shown once, disables them (their session ends), and changes your own password', async () => {
     const signInAs = async (email: string, password: string) => {
       const c = await browser.newContext();

@@ -18,6 +18,7 @@ describe('API key scopes', () => {
       ['GET', '/v1/messages'],
       ['GET', '/v1/messages/msg_1'],
       ['HEAD', '/v1/messages/msg_1'],
+      ['POST', '/v1/messages/msg_1/cancel'],
     ])
       expect(scopeAllows('send', m!, p!), `${m} ${p}`).toBe(true);
     for (const [m, p] of [
@@ -36,6 +37,7 @@ describe('API key scopes', () => {
   it('lets a read key only read', () => {
     expect(scopeAllows('read', 'GET', '/v1/devices')).toBe(true);
     expect(scopeAllows('read', 'GET', '/v1/messages/msg_1')).toBe(true);
+    expect(scopeAllows('read', 'POST', '/v1/messages/msg_1/cancel')).toBe(false);
     for (const m of ['POST', 'PATCH', 'PUT', 'DELETE'])
       expect(scopeAllows('read', m, '/v1/messages'), m).toBe(false);
   });

@@ -4,7 +4,7 @@
  */
 import type { ApiKeyScope } from '@lifeline/db/schema';
 
-const MESSAGES = /^\/v1\/messages(?:\/batch|\/[^/]+)?$/;
+const MESSAGES = /^\/v1\/messages(?:\/batch|\/[^/]+(?:\/cancel)?)?$/;
 
 /** Sending and reading messages: the data plane a `send` key is for. */
 export function isMessagesPath(path: string): boolean {
@@ -25,7 +25,7 @@ export function scopeAllows(scope: ApiKeyScope, method: string, path: string): b
 
 export const SCOPE_DESCRIPTIONS: Record<ApiKeyScope, string> = {
   admin: 'everything',
-  send: 'sending messages and reading them back (POST and GET /v1/messages…)',
+  send: 'sending, cancelling and reading messages (POST and GET /v1/messages…)',
   read: 'reading only (GET)',
 };
 

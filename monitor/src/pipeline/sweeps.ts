@@ -97,8 +97,18 @@ export function requeue(db: Db, m: Message, now: number, reason: string, extra: 
   });
 }
 
-/** A terminal state decided by the server, counted in the delivery rollups. */
-export function finish(db: Db, m: Message, state: MessageState, now: number, errorCode: string) {
+/**
+ * A terminal state decided by the server (or asked for through the API: a cancel), counted in the delivery
+ * rollups where it is an outcome (`cancelled` is not).
+ */
+export function finish(
+  db: Db,
+  m: Message,
+  state: MessageState,
+  now: number,
+  errorCode: string,
+  source: 'server' | 'api' = 'server',
+) {
   const set = {
     deadlineAt: null,
     completedAt: now,
@@ -114,7 +124,7 @@ export function finish(db: Db, m: Message, state: MessageState, now: number, err
       to: { status: state, attempt: m.attempt },
       set,
       now,
-      event: { source: 'server', deviceId: m.deviceId, errorCode },
+      event: { source, deviceId: m.deviceId, errorCode },
       webhookPayload: webhookPayloadOf({ ...m, ...set, status: state, updatedAt: now }),
     }),
     ...deliveryCountQueries(db, m, { from: m.status, to: state, attempt: m.attempt, at: now }),

@@ -12,6 +12,7 @@ import type { AppEnv } from '../http/env.ts';
 import { ApiError } from '../http/errors.ts';
 import { errorResponses, jsonBody, jsonContent } from '../http/openapi.ts';
 import { acceptMessages } from '../pipeline/accept.ts';
+import { cancelMessage } from '../pipeline/cancel.ts';
 import { toMessageView } from '../pipeline/view.ts';
 
 const tags = ['Messages'];
@@ -56,6 +57,20 @@ const getRoute = createRoute({
   middleware: [requireAdmin] as const,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: { 200: jsonContent(messageSchema, 'The message'), ...errorResponses(401, 404) },
+});
+
+const cancelRoute = createRoute({
+  method: 'post',
+  path: '/v1/messages/{id}/cancel',
+  tags,
+  security,
+  summary: 'Cancel a message that no phone holds yet (queued); a no-op if it is cancelled already',
+  middleware: [requireAdmin] as const,
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: {
+    200: jsonContent(messageSchema, 'Cancelled'),
+    ...errorResponses(401, 403, 404, 409),
+  },
 });
 
 const listRoute = createRoute({
@@ -108,6 +123,13 @@ export const messageRoutes = new OpenAPIHono<AppEnv>()
     const workspaceId = c.var.admin.workspaceId;
     const message = await findMessage(db, workspaceId, id);
     if (!message) throw new ApiError(404, 'message_not_found', `No message '${id}' in this workspace.`, 'id');
+    return c.json(toMessageView(message, await listMessageEvents(db, workspaceId, id)), 200);
+  })
+  .openapi(cancelRoute, async (c) => {
+    const { db, clock } = c.var.deps;
+    const { id } = c.req.valid('param');
+    const workspaceId = c.var.admin.workspaceId;
+    const message = await cancelMessage(db, workspaceId, id, clock.now());
     return c.json(toMessageView(message, await listMessageEvents(db, workspaceId, id)), 200);
   })
   .openapi(listRoute, async (c) => {

@@ -50,6 +50,8 @@ import { workspacePatchSchema } from '../contract/workspace.ts';
 import type { Deps } from '../deps.ts';
 import { type ComponentStatus, pageIndicator } from '../domain/component-status.ts';
 import { attainment, DEFAULT_DELIVERY_TARGET, errorBudget } from '../domain/slo.ts';
+import { ApiError } from '../http/errors.ts';
+import { cancelMessage } from '../pipeline/cancel.ts';
 import { componentStates } from '../reliability/components.ts';
 import {
   deliveryCountsByRange,
@@ -603,6 +605,15 @@ export function createAdminModel(deps: Deps): AdminModel {
     revokeEnrollmentCode: (workspaceId, id, now) => revokeEnrollmentCode(db, workspaceId, id, now),
     alerts: createAlertsAdmin(deps),
     probes: createProbesAdmin(deps),
+    async cancelMessage(workspaceId, id, now) {
+      try {
+        await cancelMessage(db, workspaceId, id, now);
+        return { ok: true, value: null };
+      } catch (err) {
+        if (err instanceof ApiError) return { ok: false, error: err.message };
+        throw err;
+      }
+    },
     auditLog: (workspaceId, page) =>
       auditLogPage(db, workspaceId, {
         limit: page.limit,
