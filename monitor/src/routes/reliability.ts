@@ -33,6 +33,7 @@ import {
   type LayerFigures,
   layerFiguresForRanges,
 } from '../reliability/figures.ts';
+import { monthRange, previousMonth, reliabilityReportCsv } from '../reliability/report.ts';
 import { MAX_POINTS, reliabilitySeries } from '../reliability/series.ts';
 import { sloStatus } from '../reliability/slo-status.ts';
 
@@ -51,6 +52,29 @@ const summaryRoute = createRoute({
   middleware: [requireAdmin] as const,
   request: { query: summaryQuery },
   responses: { 200: jsonContent(summarySchema, 'Figures per window'), ...errorResponses(400, 401) },
+});
+
+const reportRoute = createRoute({
+  method: 'get',
+  path: '/v1/reliability/report.csv',
+  tags,
+  security,
+  summary:
+    "A month's reliability as CSV: a row per UTC day (device uptime, delivery rate) and the month's total",
+  middleware: [requireAdmin] as const,
+  request: {
+    query: z.object({
+      month: z
+        .string()
+        .regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/, { message: 'Use YYYY-MM.' })
+        .optional()
+        .meta({ description: 'A UTC month, YYYY-MM; default: the last whole month.' }),
+    }),
+  },
+  responses: {
+    200: { content: { 'text/csv': { schema: z.string() } }, description: 'CSV with a header row' },
+    ...errorResponses(400, 401, 403),
+  },
 });
 
 const uptimeRoute = createRoute({
@@ -171,6 +195,19 @@ export const reliabilityRoutes = new OpenAPIHono<AppEnv>()
       };
     });
     return c.json({ at: now, windows, ...(custom ? { custom } : {}), carriers }, 200);
+  })
+  .openapi(reportRoute, async (c) => {
+    const { db, clock } = c.var.deps;
+    const now = clock.now();
+    const month = c.req.valid('query').month ?? previousMonth(now);
+    const range = monthRange(month, now);
+    if (range.from >= now) throw new ApiError(400, 'invalid_field', 'That month has not begun.', 'month');
+    const csv = await reliabilityReportCsv(db, c.var.admin.workspaceId, range, now);
+    return c.text(csv, 200, {
+      'Content-Type': 'text/csv; charset=utf-8; header=present',
+      'Content-Disposition': `attachment; filename="lifeline-reliability-${month}.csv"`,
+      'Cache-Control': 'no-store',
+    });
   })
   .openapi(uptimeRoute, async (c) => {
     const { db, clock } = c.var.deps;
