@@ -501,6 +501,12 @@ export interface AdminModel {
   probes: ProbesAdmin;
   /** `POST /v1/messages/{id}/cancel`: only a queued message; the error says why not. */
   cancelMessage(workspaceId: string, id: string, now: number): Promise<AdminResult<null>>;
+  /** `GET /v1/reliability/report.csv` for a UTC month (`YYYY-MM`; null: the last whole month). */
+  reliabilityReport(
+    workspaceId: string,
+    month: string | null,
+    now: number,
+  ): Promise<AdminResult<{ month: string; csv: string }>>;
   /** The audit log, newest first: the same as `GET /v1/audit-log`. */
   auditLog(
     workspaceId: string,

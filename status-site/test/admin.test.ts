@@ -279,6 +279,27 @@ describe('admin pages', () => {
     expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
   });
 
+  it('downloads the monthly report from the SLOs page', async () => {
+    await page.goto(`${fleet.s.url}/admin/slos`);
+    const month = await page.inputValue('input[name=month]');
+    expect(month).toMatch(/^\d{4}-\d{2}$/);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('button:has-text("Download CSV")'),
+    ]);
+    expect(download.suggestedFilename()).toBe(`lifeline-reliability-${month}.csv`);
+    const cookie = (await ctx.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const csv = await fetch(`${fleet.s.url}/admin/report.csv?month=${month}`, { headers: { cookie } });
+    expect(csv.status).toBe(200);
+    expect((await csv.text()).split('\r\n')[0]).toBe(
+      'date,device_uptime,device_online_hours,device_observed_hours,delivery_rate,delivered,delivery_outcomes',
+    );
+    expect((await fetch(`${fleet.s.url}/admin/report.csv?month=nope`, { headers: { cookie } })).status).toBe(
+      400,
+    );
+    expect((await fetch(`${fleet.s.url}/admin/report.csv`, { redirect: 'manual' })).status).toBe(303);
+  });
+
   it('cancels a queued message from its page', async () => {
     // A group no phone is in: the message waits in the queue.
     const sent = await fetch(`${fleet.s.url}/v1/messages`, {

@@ -60,6 +60,7 @@ import {
   platformUptimes,
   type Range,
 } from '../reliability/figures.ts';
+import { monthRange, previousMonth, reliabilityReportCsv } from '../reliability/report.ts';
 import { reliabilitySeries } from '../reliability/series.ts';
 import { sloCounts, sloStatus } from '../reliability/slo-status.ts';
 import { createApiKey } from '../routes/api-keys.ts';
@@ -613,6 +614,13 @@ export function createAdminModel(deps: Deps): AdminModel {
         if (err instanceof ApiError) return { ok: false, error: err.message };
         throw err;
       }
+    },
+    async reliabilityReport(workspaceId, month, now) {
+      const m = month ?? previousMonth(now);
+      if (!/^[0-9]{4}-(0[1-9]|1[0-2])$/.test(m)) return { ok: false, error: 'Choose a month (YYYY-MM).' };
+      const range = monthRange(m, now);
+      if (range.from >= now) return { ok: false, error: 'That month has not begun.' };
+      return { ok: true, value: { month: m, csv: await reliabilityReportCsv(db, workspaceId, range, now) } };
     },
     auditLog: (workspaceId, page) =>
       auditLogPage(db, workspaceId, {
