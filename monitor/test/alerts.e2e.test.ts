@@ -171,6 +171,52 @@ describe('alerts end to end', () => {
     await run(3 * INTERVAL, phones);
   });
 
+  it('reminds while an alert fires until someone acknowledges it, and still tells its recovery', async () => {
+    const rules = (await s.request('GET', '/v1/alert-rules', { token: key })).json.rules;
+    const offline = rules.find((r: { kind: string }) => r.kind === 'device_offline');
+    const patch = (repeatIntervalMs: number) =>
+      s.request('PATCH', `/v1/alert-rules/${offline.id}`, { token: key, body: { repeatIntervalMs } });
+    expect((await patch(2 * 60 * S)).status).toBe(200);
+    const sub = await subscribe({ channel: 'web_push', subscription: pushSubscription(push.subscribe()) });
+    const [p1] = phones as [(typeof phones)[number]];
+    const others = phones.slice(1);
+    await run(GRACE + 20 * S, others);
+    const firing = (await s.request('GET', '/v1/alerts?state=firing', { token: key })).json.alerts.find(
+      (a: { subject: { name: string } }) => a.subject.name === p1.name,
+    );
+    expect(firing.acknowledged).toBeNull();
+    const kinds = async () =>
+      (await s.request('GET', '/v1/notifications?limit=200', { token: key })).json.notifications
+        .filter(
+          (n: { alertId: string; subscriptionId: string }) =>
+            n.alertId === firing.id && n.subscriptionId === sub.id,
+        )
+        .map((n: { kind: string }) => n.kind)
+        .sort();
+    await run(5 * 60 * S, others);
+    const before = await kinds();
+    expect(before.filter((k: string) => k === 'remind').length).toBeGreaterThanOrEqual(2);
+
+    const ack = await s.request('POST', `/v1/alerts/${firing.id}/acknowledge`, { token: key });
+    expect(ack.status).toBe(200);
+    expect(ack.json.acknowledged).toEqual({ at: s.clock.now(), by: expect.stringMatching(/\(ll_admin_/) });
+    expect(ack.json.timeline.map((e: { kind: string }) => e.kind)).toContain('acknowledge');
+    // Again: the first acknowledgement stands.
+    expect(
+      (await s.request('POST', `/v1/alerts/${firing.id}/acknowledge`, { token: key })).json.acknowledged,
+    ).toEqual(ack.json.acknowledged);
+    await run(10 * 60 * S, others);
+    expect(await kinds()).toEqual(before); // no reminder since
+    await run(3 * INTERVAL, phones);
+    expect(await kinds()).toEqual([...before, 'resolve'].sort());
+    const late = await s.request('POST', `/v1/alerts/${firing.id}/acknowledge`, { token: key });
+    expect(late.status).toBe(409);
+    expect(late.json.error.code).toBe('alert_resolved');
+    expect((await s.request('POST', '/v1/alerts/alr_nope/acknowledge', { token: key })).status).toBe(404);
+    await patch(4 * 60 * 60 * S);
+    await s.request('DELETE', `/v1/alert-subscriptions/${sub.id}`, { token: key });
+  });
+
   it('keeps retrying a push service that is down, delivers once when it is back, and removes a 410 subscription', async () => {
     const browser = push.subscribe();
     const sub = await subscribe({ channel: 'web_push', subscription: pushSubscription(browser) });

@@ -266,6 +266,8 @@ export interface AlertView {
   startedAt: number;
   firedAt: number | null;
   resolvedAt: number | null;
+  /** Someone is on it: no more reminders. */
+  acknowledged: { at: number; by: string } | null;
   /** Oldest first. */
   timeline: { kind: string; at: number; detail: string | null }[];
 }
@@ -346,6 +348,8 @@ export interface AlertsAdmin {
   /** The body of `POST /v1/silences`. */
   silence(workspaceId: string, body: Record<string, unknown>, now: number): Promise<AdminResult<SilenceView>>;
   endSilence(workspaceId: string, id: string, now: number): Promise<boolean>;
+  /** `POST /v1/alerts/{id}/acknowledge`, by this admin. */
+  acknowledge(workspaceId: string, id: string, by: string, now: number): Promise<AdminResult<null>>;
   /** The VAPID public key browsers subscribe with; null where web push is unavailable (no SECRETS_KEY). */
   pushPublicKey(): string | null;
 }

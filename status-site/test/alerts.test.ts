@@ -201,6 +201,16 @@ describe('admin alerts page', () => {
     await cdp.detach();
   });
 
+  it('acknowledges the firing alert: the page says who, and offers it no more', async () => {
+    await page.goto(`${s.url}/admin/alerts`);
+    const firing = page.locator('#firing-h + ul .alert');
+    await firing.locator('button:has-text("Acknowledge")').click();
+    await page.waitForURL(/\/admin\/alerts(#firing-h)?$/);
+    expect(await firing.locator('.meta').textContent()).toContain(`acknowledged by ${EMAIL}`);
+    expect(await firing.locator('button:has-text("Acknowledge")').count()).toBe(0);
+    expect(await firing.locator('.timeline li').last().textContent()).toContain('Acknowledged');
+  });
+
   it('moves the alert to the history with its whole timeline once the phone is back', async () => {
     await run(s, [till, evil], 1);
     await page.goto(`${s.url}/admin/alerts`);
@@ -209,6 +219,7 @@ describe('admin alerts page', () => {
     expect(await row.locator('td').first().textContent()).toBe(EVIL);
     expect(await row.locator('.timeline li').allTextContents()).toEqual([
       expect.stringContaining('Fired'),
+      expect.stringContaining('Acknowledged'),
       expect.stringContaining('Resolved'),
     ]);
     expect(await page.locator('img[src=x]').count()).toBe(0);

@@ -43,6 +43,20 @@ describe('alert lifecycle', () => {
     expect(run([true], { ...policy, forMs: 0 }).seen).toEqual([[0, 'fire', true]]);
   });
 
+  it('sends no reminder once acknowledged, and still tells the resolution', () => {
+    const fired = run(Array(5).fill(true)).instance!;
+    expect(fired.state).toBe('firing');
+    const acked: AlertInstance = { ...fired, acknowledgedAt: 5 * MIN };
+    const remind = stepAlert(acked, fired.dedupeKey, true, 200 * MIN, policy);
+    expect(remind).toMatchObject({ transition: null, notify: false });
+    expect(stepAlert(fired, fired.dedupeKey, true, 200 * MIN, policy).transition).toBe('remind');
+    const clearing = stepAlert(acked, fired.dedupeKey, false, 201 * MIN, policy).next!;
+    expect(stepAlert(clearing, fired.dedupeKey, false, 202 * MIN, policy)).toMatchObject({
+      transition: 'resolve',
+      notify: true,
+    });
+  });
+
   it('reminds every repeat interval while firing', () => {
     const { seen } = run(Array(130).fill(true), { ...policy, forMs: 0 });
     expect(seen).toEqual([

@@ -3,7 +3,7 @@
  * condition seen again on the next evaluation is the same alert, never a second one. A condition must hold
  * for `forMs` before the alert fires (0 fires at once: liveness already has its own grace); while firing, a
  * reminder is due every `repeatIntervalMs`; it resolves once the condition has been clear for
- * `clearForMs` (hysteresis against flapping). Pure: the caller stores the instance and writes a
+ * `clearForMs` (hysteresis against flapping). An acknowledged alert gets no more reminders. Pure: the caller stores the instance and writes a
  * notification for every transition that says `notify`.
  */
 
@@ -20,6 +20,8 @@ export interface AlertInstance {
   lastNotifiedAt: number | null;
   /** While firing: since when the condition has been clear, if it is. */
   clearSince: number | null;
+  /** Someone acknowledged it: no more reminders (the resolution is still told). */
+  acknowledgedAt?: number | null;
 }
 
 export interface LifecyclePolicy {
@@ -87,7 +89,7 @@ export function stepAlert(
     return { next: { ...live, clearSince }, transition: null, notify: false };
   }
   const sinceTold = now - (live.lastNotifiedAt ?? live.firedAt ?? now);
-  if (policy.repeatIntervalMs > 0 && sinceTold >= policy.repeatIntervalMs) {
+  if (policy.repeatIntervalMs > 0 && sinceTold >= policy.repeatIntervalMs && !live.acknowledgedAt) {
     return { next: { ...live, lastNotifiedAt: now, clearSince: null }, transition: 'remind', notify: true };
   }
   return {

@@ -77,6 +77,7 @@ const toInstance = (a: Alert): AlertInstance => ({
   resolvedAt: a.resolvedAt,
   lastNotifiedAt: a.lastNotifiedAt,
   clearSince: a.clearSince,
+  acknowledgedAt: a.acknowledgedAt,
 });
 
 function toSubscription(s: AlertSubscription): Subscription {
@@ -161,6 +162,8 @@ export function planEvaluation(db: Db, input: EvaluationInput) {
       lastNotifiedAt: next.lastNotifiedAt,
       clearSince: next.clearSince,
       incidentId: current?.incidentId ?? null,
+      acknowledgedAt: current?.acknowledgedAt ?? null,
+      acknowledgedBy: current?.acknowledgedBy ?? null,
     };
     if (rule.public && !c.internal)
       queries.push(...publicIncidentQueries(db, row, rule, c, step.transition, now));

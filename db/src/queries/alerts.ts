@@ -407,3 +407,30 @@ export function findAlertsByIds(db: Db, ids: string[]): Promise<Alert[]> {
     .from(alerts)
     .where(sql`${alerts.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
 }
+
+/** Marks an open alert acknowledged (once: a second acknowledgement changes nothing) with its timeline event. */
+export function acknowledgeAlertQueries(
+  db: Db,
+  input: { workspaceId: string; alertId: string; at: number; by: string; eventId: string },
+) {
+  return [
+    db
+      .update(alerts)
+      .set({ acknowledgedAt: input.at, acknowledgedBy: input.by })
+      .where(
+        and(
+          eq(alerts.workspaceId, input.workspaceId),
+          eq(alerts.id, input.alertId),
+          sql`${alerts.state} != 'resolved'`,
+          sql`${alerts.acknowledgedAt} IS NULL`,
+        ),
+      )
+      .returning({ id: alerts.id }),
+    db.run(
+      sql`INSERT INTO ${alertEvents} (id, alert_id, workspace_id, kind, at, detail)
+          SELECT ${input.eventId}, ${input.alertId}, ${input.workspaceId}, 'acknowledge', ${input.at}, ${input.by}
+          WHERE EXISTS (SELECT 1 FROM ${alerts} WHERE ${alerts.id} = ${input.alertId}
+            AND ${alerts.acknowledgedAt} = ${input.at} AND ${alerts.acknowledgedBy} = ${input.by})`,
+    ),
+  ] as const;
+}

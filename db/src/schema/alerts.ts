@@ -13,7 +13,7 @@ export const alertRuleKinds = [
 ] as const;
 export const alertSeverities = ['page', 'ticket', 'info'] as const;
 export const alertStates = ['pending', 'firing', 'resolved'] as const;
-export const alertEventKinds = ['pending', 'fire', 'remind', 'resolve', 'cancel'] as const;
+export const alertEventKinds = ['pending', 'fire', 'remind', 'resolve', 'cancel', 'acknowledge'] as const;
 export const alertChannels = ['web_push', 'email', 'webhook'] as const;
 /** `suppressed`: held back by a silence or maintenance (kept, never sent); `dropped`: moot by send time (a delayed email for an alert already resolved, a removed subscription). */
 export const notificationAudiences = ['admin', 'public'] as const;
@@ -66,6 +66,10 @@ export const alerts = sqliteTable(
     clearSince: integer('clear_since'),
     /** The public incident this alert opened (public rules only). */
     incidentId: text('incident_id'),
+    /** Someone is on it: no more reminders for this episode (its resolution is still told). */
+    acknowledgedAt: integer('acknowledged_at'),
+    /** Who acknowledged it: an admin's email or an API key's name and prefix. */
+    acknowledgedBy: text('acknowledged_by'),
   },
   (t) => [
     // At most one open episode per condition.

@@ -114,6 +114,10 @@ export const alertSchema = z
     startedAt: z.number().int(),
     firedAt: z.number().int().nullable(),
     resolvedAt: z.number().int().nullable(),
+    acknowledged: z
+      .object({ at: z.number().int(), by: z.string() })
+      .nullable()
+      .meta({ description: 'Someone is on it: no more reminders.' }),
     timeline: z.array(alertEventSchema),
   })
   .meta({ id: 'Alert' });

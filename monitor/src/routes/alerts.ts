@@ -14,6 +14,7 @@ import {
   updateAlertSubscription,
 } from '@lifeline/db';
 import type { Alert, AlertRule, AlertSubscription, Silence } from '@lifeline/db/schema';
+import { acknowledgeAlert } from '../alerting/acknowledge.ts';
 import { addAlertSubscription, addSilence, changeAlertRule, checkRuleParams } from '../alerting/admin.ts';
 import {
   alertIdParam,
@@ -51,6 +52,7 @@ export const alertView = (
   startedAt: a.startedAt,
   firedAt: a.firedAt,
   resolvedAt: a.resolvedAt,
+  acknowledged: a.acknowledgedAt === null ? null : { at: a.acknowledgedAt, by: a.acknowledgedBy ?? '' },
   timeline: a.timeline.map((e) => ({ kind: e.kind as 'fire', at: e.at, detail: e.detail })),
 });
 export const subscriptionView = (s: AlertSubscription) => ({
@@ -202,6 +204,27 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
       const { workspaceId } = c.var.admin;
       const alert = await findAlert(db, workspaceId, c.req.valid('param').id);
       if (!alert) throw new ApiError(404, 'not_found', 'No such alert in this workspace.');
+      const [withTimeline] = (
+        await listAlerts(db, workspaceId, { limit: 1, before: alert.startedAt + 1 })
+      ).filter((a) => a.id === alert.id);
+      return c.json(alertView(withTimeline ?? { ...alert, timeline: [] }), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/alerts/{id}/acknowledge',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'Acknowledge an open alert: no more reminders; its resolution is still told',
+      request: { params: alertIdParam },
+      responses: { 200: jsonContent(alertSchema, 'The alert'), ...errorResponses(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { db, clock } = c.var.deps;
+      const { workspaceId, label } = c.var.admin;
+      const alert = await acknowledgeAlert(db, workspaceId, c.req.valid('param').id, label, clock.now());
       const [withTimeline] = (
         await listAlerts(db, workspaceId, { limit: 1, before: alert.startedAt + 1 })
       ).filter((a) => a.id === alert.id);

@@ -14,9 +14,11 @@ import {
 } from '@lifeline/db';
 import type { AlertRule } from '@lifeline/db/schema';
 import type { AlertRuleRow, AlertsAdmin } from '../../../status-site/src/read-model.ts';
+import { acknowledgeAlert } from '../alerting/acknowledge.ts';
 import { addAlertSubscription, addSilence, changeAlertRule } from '../alerting/admin.ts';
 import { alertRulePatchSchema, newAlertSubscriptionSchema, newSilenceSchema } from '../contract/alerts.ts';
 import type { Deps } from '../deps.ts';
+import { ApiError } from '../http/errors.ts';
 import { alertView, silenceView, subscriptionView } from '../routes/alerts.ts';
 import { attempt } from './attempt.ts';
 
@@ -93,6 +95,15 @@ export function createAlertsAdmin(deps: Pick<Deps, 'db' | 'secretBox' | 'alerts'
         silenceView(await addSilence(db, workspaceId, parsed, now)),
       ),
     endSilence: (workspaceId, id, now) => expireSilence(db, workspaceId, id, now),
+    async acknowledge(workspaceId, id, by, now) {
+      try {
+        await acknowledgeAlert(db, workspaceId, id, by, now);
+        return { ok: true, value: null };
+      } catch (err) {
+        if (err instanceof ApiError) return { ok: false, error: err.message };
+        throw err;
+      }
+    },
     pushPublicKey: () => deps.alerts?.vapidPublicKey ?? null,
   };
 }

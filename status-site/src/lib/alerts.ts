@@ -16,6 +16,7 @@ export const EVENT_LABEL: Record<string, string> = {
   remind: 'Reminder',
   resolve: 'Resolved',
   cancel: 'Cancelled',
+  acknowledge: 'Acknowledged',
 };
 
 /** A duration in words: `0`, `90 s`, `5 min`, `4 h`, `1 h 30 min`. */
