@@ -131,6 +131,14 @@ describe('alerts end to end', () => {
       'Shop phone 2',
     ]);
     expect(firing.json.alerts[0].timeline.map((e: { kind: string }) => e.kind)).toEqual(['fire']);
+    // Each alert of the same tick (same start) has its own timeline when read alone.
+    for (const a of firing.json.alerts as { id: string }[]) {
+      const one = await s.request('GET', `/v1/alerts/${a.id}`, { token: key });
+      expect(
+        one.json.timeline.map((e: { kind: string }) => e.kind),
+        a.id,
+      ).toEqual(['fire']);
+    }
 
     // They come back: two on-time heartbeats each, then one grouped recovery.
     await run(3 * INTERVAL, phones);

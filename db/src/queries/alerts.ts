@@ -126,6 +126,18 @@ export async function findAlert(db: Db, workspaceId: string, id: string) {
   return row;
 }
 
+/** One alert with its timeline, oldest event first. */
+export async function findAlertWithTimeline(db: Db, workspaceId: string, id: string) {
+  const alert = await findAlert(db, workspaceId, id);
+  if (!alert) return undefined;
+  const timeline = await db
+    .select()
+    .from(alertEvents)
+    .where(and(eq(alertEvents.workspaceId, workspaceId), eq(alertEvents.alertId, id)))
+    .orderBy(alertEvents.at);
+  return { ...alert, timeline };
+}
+
 // Subscriptions
 
 export function listAlertSubscriptions(db: Db, workspaceId: string): Promise<AlertSubscription[]> {

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   expireSilence,
-  findAlert,
+  findAlertWithTimeline,
   insertAlertRulesQuery,
   listAlertRules,
   listAlertSubscriptions,
@@ -202,12 +202,9 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { db } = c.var.deps;
       const { workspaceId } = c.var.admin;
-      const alert = await findAlert(db, workspaceId, c.req.valid('param').id);
+      const alert = await findAlertWithTimeline(db, workspaceId, c.req.valid('param').id);
       if (!alert) throw new ApiError(404, 'not_found', 'No such alert in this workspace.');
-      const [withTimeline] = (
-        await listAlerts(db, workspaceId, { limit: 1, before: alert.startedAt + 1 })
-      ).filter((a) => a.id === alert.id);
-      return c.json(alertView(withTimeline ?? { ...alert, timeline: [] }), 200);
+      return c.json(alertView(alert), 200);
     },
   )
   .openapi(
@@ -224,11 +221,9 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { db, clock } = c.var.deps;
       const { workspaceId, label } = c.var.admin;
-      const alert = await acknowledgeAlert(db, workspaceId, c.req.valid('param').id, label, clock.now());
-      const [withTimeline] = (
-        await listAlerts(db, workspaceId, { limit: 1, before: alert.startedAt + 1 })
-      ).filter((a) => a.id === alert.id);
-      return c.json(alertView(withTimeline ?? { ...alert, timeline: [] }), 200);
+      const { id } = c.req.valid('param');
+      await acknowledgeAlert(db, workspaceId, id, label, clock.now());
+      return c.json(alertView((await findAlertWithTimeline(db, workspaceId, id))!), 200);
     },
   )
   .openapi(
