@@ -13,6 +13,8 @@ describe('loadConfig', () => {
       ROLLUP_RETENTION_DAYS: 400,
       HEARTBEAT_INTERVAL_S: 30,
       ALERT_EMAIL_FROM: 'Lifeline <alerts@lifeline.invalid>',
+      BACKUP_INTERVAL_H: 24,
+      BACKUP_KEEP: 7,
     });
   });
 
@@ -44,6 +46,8 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'postgres://x'],
     ['LOG_LEVEL', 'loud'],
     ['PUBLIC_URL', 'not a url'],
+    ['BACKUP_INTERVAL_H', '0'],
+    ['BACKUP_KEEP', 'all'],
   ])('refuses a bad %s and names it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));

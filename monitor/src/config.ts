@@ -28,6 +28,10 @@ export const configSchema = z.object({
     .optional(),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(95).max(3650).default(400),
+  /** Scheduled backups of a `file:` database go here (unset: none; `npm run backup` still works). */
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_INTERVAL_H: z.coerce.number().int().min(1).max(168).default(24),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
   /** Encrypts stored secrets (webhook signing secrets); base64 of 32 bytes. */
   SECRETS_KEY: z
     .string()
@@ -55,4 +59,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return result.data;
+}
+
+/** For command-line tools: the configuration, or null after printing what is wrong (exit with 2). */
+export function loadConfigOrReport(env: Record<string, string | undefined>): Config | null {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    return null;
+  }
 }

@@ -37,6 +37,15 @@ async function main(): Promise<void> {
       clock: systemClock,
       logger,
       site: true,
+      ...(config.BACKUP_DIR
+        ? {
+            backup: {
+              dir: config.BACKUP_DIR,
+              intervalMs: config.BACKUP_INTERVAL_H * 3_600_000,
+              keep: config.BACKUP_KEEP,
+            },
+          }
+        : {}),
       alerts: {
         resendApiKey: config.RESEND_API_KEY,
         emailFrom: config.ALERT_EMAIL_FROM,
@@ -71,6 +80,8 @@ async function main(): Promise<void> {
     cronTime: `*/${config.TICK_INTERVAL_S} * * * * *`,
     start: true,
     onTick: async () => {
+      // A backup runs on its own thread and never holds the tick; it starts when one is due.
+      void server.backups?.runIfDue(systemClock.now());
       if (ticking) return; // never pile up ticks behind a slow one
       ticking = true;
       try {

@@ -9,6 +9,7 @@ import { webhooks } from '@lifeline/db/schema';
 import { createAlertChannels, defaultVapidSubject } from './alerting/channels.ts';
 import { AlertScheduler } from './alerting/scheduler.ts';
 import { createApp } from './app.ts';
+import { type BackupSchedule, BackupScheduler } from './backup/scheduler.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { ConfigError } from './config.ts';
 import type { Deps } from './deps.ts';
@@ -16,6 +17,7 @@ import { createAuthCache } from './http/auth-cache.ts';
 import { GroupCommitWriter, type Writer } from './ingest/group-commit.ts';
 import { HeartbeatWriterThread } from './ingest/heartbeat-thread.ts';
 import { createHeartbeatFlush, type HeartbeatWrite } from './ingest/heartbeats.ts';
+import { writeInstanceFile } from './instance-file.ts';
 import { jsonLogger, type Logger } from './logger.ts';
 import { WorkNotifier } from './pipeline/notifier.ts';
 import { nodeFetcher } from './probes/fetch-node.ts';
@@ -51,6 +53,8 @@ export interface NodeServerOptions {
     mailLogPath?: string | null;
     vapidSubject?: string;
   };
+  /** Scheduled backups (`BACKUP_DIR`); a `file:` database only. */
+  backup?: BackupSchedule;
   /** Let public subscriptions point at loopback/private addresses (tests with local fakes only). */
   allowPrivateSubscriptionTargets?: boolean;
 }
@@ -62,12 +66,19 @@ export interface NodeServer {
   site: { built: boolean; ms: number } | null;
   /** Alert work between ticks: device-health rules on ingest, notification groups when ready. */
   alertScheduler: AlertScheduler;
+  /** Scheduled backups, when configured: the tick calls `runIfDue`. */
+  backups: BackupScheduler | null;
   close(): Promise<void>;
 }
 
 /** Opens the database, applies migrations and serves the app on Node. Used by `node.ts` and the tests. */
 export async function startNodeServer(options: NodeServerOptions): Promise<NodeServer> {
   const clock = options.clock ?? systemClock;
+  const databasePath = fileDatabasePath(options.databaseUrl);
+  if (options.backup && databasePath === null)
+    throw new ConfigError(
+      'Invalid configuration:\n  BACKUP_DIR: backups need a file: database (Turso keeps its own; see its point-in-time restore).',
+    );
   const secrets = await nodeSecretBox(options.databaseUrl, options.secretsKey);
   const database = await createDb(options.databaseUrl, { authToken: options.databaseAuthToken });
   await migrateDb(database);
@@ -119,6 +130,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
       { keyFile: secrets.createdKeyFile },
     );
   }
+  const backups =
+    options.backup && databasePath !== null
+      ? new BackupScheduler({ databasePath, schedule: options.backup, logger })
+      : null;
   const app = createApp(deps);
   const api = getRequestListener(app.fetch);
   let site: Awaited<ReturnType<typeof loadSite>> | null = null;
@@ -137,16 +152,27 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   if (!deps.publicUrl) deps.publicUrl = url;
+  const releaseInstance =
+    databasePath === null
+      ? async () => {}
+      : await writeInstanceFile(databasePath, {
+          pid: process.pid,
+          url,
+          startedAt: new Date(clock.now()).toISOString(),
+        });
   return {
     url,
     deps,
     site: site && { built: site.built, ms: site.ms },
     alertScheduler: alertScheduler!,
+    backups,
     async close() {
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await heartbeats.close();
+      await backups?.idle();
       alertScheduler?.close();
+      await releaseInstance();
       database.close();
     },
   };

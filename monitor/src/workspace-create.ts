@@ -15,7 +15,7 @@ import { migrateDb } from '@lifeline/db/migrate';
 import { generatePassword, hashPassword } from '@lifeline/status-site/password';
 import { z } from 'zod';
 import { createWorkspaceWithCredentials } from './bootstrap.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrReport } from './config.ts';
 import { workspaceNameSchema, workspaceSlugSchema } from './contract/workspace.ts';
 
 const USAGE = 'Usage: npm run workspace:create -- --slug <slug> --name <name> [--admin-email <email>]';
@@ -44,16 +44,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     console.error(`--${issue.path.join('.')}: ${issue.message}\n${USAGE}`);
     return 2;
   }
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 2;
-    }
-    throw err;
-  }
+  const config = loadConfigOrReport(env);
+  if (!config) return 2;
   const { slug, name } = parsed.data;
   const adminEmail = parsed.data['admin-email'];
   const database = await createDb(config.DATABASE_URL, { authToken: config.DATABASE_AUTH_TOKEN });

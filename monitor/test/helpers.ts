@@ -20,12 +20,15 @@ export async function startTestServer(
     site?: boolean;
     alerts?: NodeServerOptions['alerts'];
     allowPrivateSubscriptionTargets?: boolean;
+    backup?: NodeServerOptions['backup'];
   } = {},
 ) {
   const dir = await mkdtemp(join(tmpdir(), 'lifeline-test-'));
   const clock = new ManualClock(T0);
+  const databasePath = join(dir, 'test.db');
   const server = await startNodeServer({
-    databaseUrl: `file:${join(dir, 'test.db')}`,
+    databaseUrl: `file:${databasePath}`,
+    backup: opts.backup,
     clock,
     logger: jsonLogger('silent'),
     site: opts.site ?? false,
@@ -105,8 +108,17 @@ export async function startTestServer(
     return { workspaceId: ws.row.id, apiKey: key.key };
   }
 
+  let stopped: Promise<void> | null = null;
+  const stop = () => {
+    stopped ??= server.close();
+    return stopped;
+  };
+
   return {
     url: server.url,
+    dir,
+    databasePath,
+    backups: server.backups,
     createWorkspace,
     clock,
     deps: server.deps,
@@ -114,8 +126,10 @@ export async function startTestServer(
     request,
     enrollDevice,
     seedLeasedMessage,
+    /** Stops the server and keeps its files (to look at or restart them). */
+    stop,
     async close() {
-      await server.close();
+      await stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

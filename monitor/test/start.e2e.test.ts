@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,12 @@ function start(env: Record<string, string>) {
   });
 }
 
+const pathExists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
 async function stop(child: ChildProcess) {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
@@ -69,10 +75,25 @@ describe('npm start', () => {
     expect(await ref.text()).toContain('POST /v1/heartbeats');
     await stop(first.child);
 
-    const second = await start(env);
+    // Again, with scheduled backups: the first is due at once, on the first tick.
+    const backups = join(dir, 'backups');
+    const second = await start({ ...env, BACKUP_DIR: backups, TICK_INTERVAL_S: '1' });
     expect(second.out).toContain('Lifeline is listening on');
     expect(second.out).not.toContain('ll_admin_');
+    expect(await pathExists(join(dir, 'lifeline.db.instance')), 'the running server is recorded').toBe(true);
+    let taken: string[] = [];
+    for (let i = 0; i < 100 && taken.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      taken = (await readdir(backups).catch(() => [])).filter((n) => n.startsWith('lifeline-'));
+    }
+    expect(taken).toHaveLength(1);
+    expect((await readdir(join(backups, taken[0]!))).sort()).toEqual([
+      'lifeline.db',
+      'manifest.json',
+      'secrets.key',
+    ]);
     await stop(second.child);
+    expect(await pathExists(join(dir, 'lifeline.db.instance')), 'removed on a clean stop').toBe(false);
   });
 
   it('stops with a message naming a bad setting', async () => {
