@@ -1,5 +1,6 @@
 // The alerts package's public face: rule logic, the engine that applies evaluations and delivers the
 // outbox, and the channels.
+export * from './channels/chat.ts';
 export * from './channels/email.ts';
 export * from './channels/result.ts';
 export * from './channels/web-push.ts';

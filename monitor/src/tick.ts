@@ -5,6 +5,7 @@ import {
   dispatchNotifications,
 } from '@lifeline/alerts';
 import { listActiveDevices, recordLivenessQuery } from '@lifeline/db';
+import { alertDispatchDeps } from './alerting/channels.ts';
 import { evaluateAlerts } from './alerting/evaluate.ts';
 import type { Deps } from './deps.ts';
 import { livenessAt } from './domain/liveness.ts';
@@ -92,15 +93,5 @@ export async function tick(
 
 /** Delivers due alert notifications (also run on its own when a group waiting for companions is ready). */
 export function dispatchAlerts(deps: Pick<Deps, 'db' | 'alerts' | 'publicUrl'>, now: number) {
-  const channels = deps.alerts!;
-  return dispatchNotifications(
-    {
-      db: deps.db,
-      webPush: channels.webPush,
-      email: channels.email,
-      openSecret: channels.openSecret,
-      publicUrl: deps.publicUrl ?? '',
-    },
-    now,
-  );
+  return dispatchNotifications(alertDispatchDeps(deps), now);
 }

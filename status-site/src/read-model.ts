@@ -232,7 +232,7 @@ export interface SloRow {
 }
 
 export type AlertSeverity = 'page' | 'ticket' | 'info';
-export type AlertChannel = 'web_push' | 'email' | 'webhook';
+export type AlertChannel = 'web_push' | 'email' | 'webhook' | 'slack' | 'discord';
 
 export interface AlertRuleRow {
   id: string;
@@ -345,6 +345,12 @@ export interface AlertsAdmin {
     now: number,
   ): Promise<AdminResult<AlertSubscriptionView & { secret?: string }>>;
   unsubscribe(workspaceId: string, id: string, now: number): Promise<boolean>;
+  /** `POST /v1/alert-subscriptions/{id}/test`: a test message now, and what its channel answered. */
+  testSubscription(
+    workspaceId: string,
+    id: string,
+    now: number,
+  ): Promise<AdminResult<{ delivered: boolean; status: number | null; error: string | null }>>;
   /** The body of `POST /v1/silences`. */
   silence(workspaceId: string, body: Record<string, unknown>, now: number): Promise<AdminResult<SilenceView>>;
   endSilence(workspaceId: string, id: string, now: number): Promise<boolean>;

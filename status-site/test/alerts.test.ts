@@ -1,7 +1,8 @@
 /**
  * The admin alerts page in real Chromium: a phone going offline shows as a firing alert (its name inert),
- * rules toggled and edited with the API's validation, silences, email and webhook subscriptions (the
- * webhook's secret shown once and sealed), CSRF, axe-core; and web push end to end: the page's button
+ * rules toggled and edited with the API's validation, silences, email, webhook and Slack subscriptions
+ * (the webhook's secret shown once and sealed, Slack's URL never shown again, a test message sent), CSRF,
+ * axe-core; and web push end to end: the page's button
  * registers the service worker and posts what `PushManager.subscribe` gave it, the phone going offline
  * sends an encrypted push that the stand-in push service decrypts, and that payload delivered to the
  * service worker (over the DevTools protocol, as a push service would) shows the notification.
@@ -14,6 +15,7 @@
 import { insertAdminUserQuery, listAlertSubscriptions } from '@lifeline/db';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeSlack } from '../../alerts/test/fakes/chat-webhooks.ts';
 import { FakePushService } from '../../alerts/test/fakes/push-service.ts';
 import { startTestServer, type TestServer } from '../../monitor/test/helpers.ts';
 import { SendLedger, TestDevice } from '../../monitor/test/test-device.ts';
@@ -34,6 +36,7 @@ let errors: string[];
 let till: TestDevice;
 let evil: TestDevice;
 const push = new FakePushService();
+const slack = new FakeSlack();
 
 async function signIn(p: Page) {
   await p.goto(`${s.url}/admin/login?next=/admin/alerts`);
@@ -47,7 +50,7 @@ const pwned = (p: Page) => p.evaluate(() => (window as unknown as { __pwned?: nu
 const api = (path: string) => s.request('GET', path, { token: s.creds.apiKey }).then((r) => r.json);
 
 beforeAll(async () => {
-  await push.start();
+  await Promise.all([push.start(), slack.start()]);
   [browser, s] = await Promise.all([launchChromium(), startTestServer({ site: true })]);
   await insertAdminUserQuery(s.deps.db, {
     workspaceId: s.creds.workspaceId,
@@ -73,7 +76,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await s?.close();
-  await push.stop();
+  await Promise.all([push.stop(), slack.stop()]);
 });
 
 describe('admin alerts page', () => {
@@ -321,6 +324,39 @@ describe('admin alerts page', () => {
     await hook.locator('input[name=url]').fill('ftp://hooks.example.com/lifeline');
     await hook.locator('button').click();
     expect(await page.locator('.error[role=alert]').textContent()).toContain('http:// or https://');
+  });
+
+  it('adds a Slack channel (its URL never shown again), sends it a test, and shows a failed test plainly', async () => {
+    const url = slack.webhookUrl('adminPageTKN');
+    const form = page.locator('form', { has: page.locator('input[value=sub-slack]') });
+    await form.locator('input[name=url]').fill(url);
+    await form.locator('input[name=label]').fill('#ops');
+    await form.locator('button').click();
+    await page.waitForURL(/#subscriptions-h/);
+    const row = page.locator('#subscriptions-h + .scroll tbody tr', { hasText: '#ops' });
+    expect(await row.textContent()).toContain('Slack');
+    expect(await row.textContent()).toContain('…eTKN');
+    expect(await page.content()).not.toContain('adminPageTKN');
+    const before = slack.received.length;
+    await row.locator('button', { hasText: 'Send test' }).click();
+    await expect
+      .poll(() => page.locator('.ok-note[role=status]').textContent())
+      .toContain('Test message to Slack #ops: accepted (HTTP 200)');
+    expect(slack.received.length).toBe(before + 1);
+
+    slack.revoked.add('adminPageTKN');
+    await page
+      .locator('#subscriptions-h + .scroll tbody tr', { hasText: '#ops' })
+      .locator('button', { hasText: 'Send test' })
+      .click();
+    await expect
+      .poll(() => page.locator('.error[role=alert]').textContent())
+      .toContain('HTTP 404: no_service');
+    await page
+      .locator('#subscriptions-h + .scroll tbody tr', { hasText: '#ops' })
+      .locator('button', { hasText: 'Remove' })
+      .click();
+    await page.waitForURL(/#subscriptions-h/);
   });
 
   it("refuses a post without the session's CSRF token or from another origin", async () => {

@@ -18,6 +18,7 @@ import {
   settleNotificationsQuery,
 } from '@lifeline/db';
 import type { Alert, AlertSubscription, Notification } from '@lifeline/db/schema';
+import { sendChatWebhook } from '../channels/chat.ts';
 import type { EmailChannel } from '../channels/email.ts';
 import type { DeliveryResult } from '../channels/result.ts';
 import type { createWebPushChannel } from '../channels/web-push.ts';
@@ -34,7 +35,7 @@ export interface DispatchDeps {
   db: Db;
   webPush: ReturnType<typeof createWebPushChannel> | null;
   email: EmailChannel | null;
-  /** Opens a webhook subscription's sealed secret; null when there is no secrets key. */
+  /** Opens a subscription's sealed secret (a webhook's signing secret, a chat webhook's URL); null without a secrets key. */
   openSecret: ((ciphertext: string, subscriptionId: string) => Promise<string>) | null;
   /** Base URL for links in messages. */
   publicUrl: string;
@@ -153,7 +154,7 @@ export async function dispatchNotifications(deps: DispatchDeps, now: number): Pr
       if (!result.ok && result.gone)
         await removeAlertSubscription(db, {
           id: sub.id,
-          reason: `push service answered ${result.status ?? 'invalid'}`,
+          reason: `${sub.channel === 'web_push' ? 'push service' : sub.channel} answered ${result.status ?? 'invalid'}`,
           now,
         });
     }),
@@ -161,6 +162,30 @@ export async function dispatchNotifications(deps: DispatchDeps, now: number): Pr
   const [first, ...rest] = settle;
   if (first) await db.batch([first, ...rest]);
   return report;
+}
+
+/**
+ * Sends one test message to a subscription at once, outside the outbox: nothing is recorded, retried or
+ * removed, and the caller sees exactly what the channel answered.
+ */
+export function sendTestNotification(
+  deps: ChannelDeps,
+  sub: AlertSubscription,
+  now: number,
+): Promise<DeliveryResult> {
+  return send(
+    deps,
+    sub,
+    {
+      // Unique, so an email provider's idempotency never swallows a second test.
+      messageId: `ntest_${newId('tst', now)}`,
+      title: 'Test alert from Lifeline',
+      lines: ['This is a test. Alerts for this workspace will arrive here.'],
+      alerts: [],
+      kinds: [],
+    },
+    now,
+  );
 }
 
 function ruleNameOf(a: Alert): string {
@@ -175,8 +200,10 @@ interface OutgoingMessage {
   kinds: Notification['kind'][];
 }
 
+type ChannelDeps = Pick<DispatchDeps, 'webPush' | 'email' | 'openSecret' | 'publicUrl'>;
+
 async function send(
-  deps: DispatchDeps,
+  deps: ChannelDeps,
   sub: AlertSubscription,
   m: OutgoingMessage,
   now: number,
@@ -236,6 +263,19 @@ async function send(
         },
         new Date(now),
       );
+    }
+    case 'slack':
+    case 'discord': {
+      if (!deps.openSecret || !sub.secretCiphertext)
+        return { ok: false, retryable: true, error: 'no secrets key to open the webhook URL with' };
+      const url = await deps.openSecret(sub.secretCiphertext, sub.id);
+      return sendChatWebhook(sub.channel, url, {
+        title: m.title,
+        lines: m.lines,
+        alerts: alertsData.map((a) => ({ ...a, kind: a.kind ?? undefined })),
+        link,
+        at: new Date(now),
+      });
     }
   }
 }

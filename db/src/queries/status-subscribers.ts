@@ -359,7 +359,9 @@ export async function publicDeliverySummary(db: Db, workspaceId: string, since: 
     }
   >();
   for (const r of rows) {
-    const entry = by.get(r.channel) ?? { channel: r.channel, delivered: 0, pending: 0, dead: 0, dropped: 0 };
+    // The public audience only ever has the status subscribers' channels.
+    const channel = r.channel as StatusSubscriber['channel'];
+    const entry = by.get(channel) ?? { channel, delivered: 0, pending: 0, dead: 0, dropped: 0 };
     if (r.status === 'delivered' || r.status === 'pending' || r.status === 'dead' || r.status === 'dropped')
       entry[r.status] += Number(r.n);
     by.set(r.channel, entry);

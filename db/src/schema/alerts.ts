@@ -14,7 +14,8 @@ export const alertRuleKinds = [
 export const alertSeverities = ['page', 'ticket', 'info'] as const;
 export const alertStates = ['pending', 'firing', 'resolved'] as const;
 export const alertEventKinds = ['pending', 'fire', 'remind', 'resolve', 'cancel', 'acknowledge'] as const;
-export const alertChannels = ['web_push', 'email', 'webhook'] as const;
+/** `slack` and `discord`: incoming-webhook URLs, kept sealed (the URL is the credential). Admin subscriptions only. */
+export const alertChannels = ['web_push', 'email', 'webhook', 'slack', 'discord'] as const;
 /** `suppressed`: held back by a silence or maintenance (kept, never sent); `dropped`: moot by send time (a delayed email for an alert already resolved, a removed subscription). */
 export const notificationAudiences = ['admin', 'public'] as const;
 /** Alerts: fire, remind, resolve; status subscribers: announce (incident/maintenance news), confirm (double opt-in). */
@@ -101,12 +102,12 @@ export const alertSubscriptions = sqliteTable(
       .notNull()
       .references(() => workspaces.id),
     channel: text('channel', { enum: alertChannels }).notNull(),
-    /** Email address, webhook URL, or push endpoint. */
+    /** Email address, webhook URL, or push endpoint; for chat webhooks, only the URL's redacted form. */
     target: text('target').notNull(),
     label: text('label'),
     /** Web push: the browser's `p256dh` and `auth` keys. */
     pushKeys: text('push_keys', { mode: 'json' }).$type<{ p256dh: string; auth: string } | null>(),
-    /** Webhook: AES-GCM ciphertext of its `whsec_…` secret. */
+    /** Webhook: AES-GCM ciphertext of its `whsec_…` secret; Slack and Discord: of the webhook URL. */
     secretCiphertext: text('secret_ciphertext'),
     severities: text('severities', { mode: 'json' }).$type<string[]>().notNull(),
     ruleIds: text('rule_ids', { mode: 'json' }).$type<string[]>().notNull(),

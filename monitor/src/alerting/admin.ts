@@ -4,6 +4,8 @@
  * (a webhook's secret generated and sealed here, shown once), silences. Callers validate their input
  * with the contract's schemas first; these throw `ApiError` for what only the database can tell.
  */
+
+import { redactChatUrl, sendTestNotification } from '@lifeline/alerts';
 import {
   findAlertRule,
   insertAlertSubscription,
@@ -23,7 +25,7 @@ import {
 import type { Deps } from '../deps.ts';
 import { ApiError, validationError } from '../http/errors.ts';
 import { generateWebhookSecret } from '../webhooks/signing.ts';
-import { alertWebhookSecretContext } from './channels.ts';
+import { alertDispatchDeps, alertWebhookSecretContext } from './channels.ts';
 
 export const MAX_ALERT_SUBSCRIPTIONS = 100;
 
@@ -61,8 +63,9 @@ export async function changeAlertRule(
 }
 
 /**
- * Subscribes an email address, a browser or a webhook. A webhook gets a fresh signing secret, sealed with
- * the secret box bound to the subscription's id, and returned once.
+ * Subscribes an email address, a browser, a webhook or a chat room (Slack, Discord). A webhook gets a fresh
+ * signing secret, sealed with the secret box bound to the subscription's id and returned once; a chat
+ * webhook's URL is sealed the same way and only its redacted form is stored in the clear.
  */
 export async function addAlertSubscription(
   deps: Pick<Deps, 'db' | 'secretBox'>,
@@ -84,7 +87,9 @@ export async function addAlertSubscription(
       ? body.email
       : body.channel === 'webhook'
         ? body.url
-        : body.subscription.endpoint;
+        : body.channel === 'web_push'
+          ? body.subscription.endpoint
+          : redactChatUrl(body.url);
   const duplicate = existing.find((s) => s.channel === body.channel && s.target === target);
   if (duplicate)
     throw new ApiError(
@@ -95,11 +100,13 @@ export async function addAlertSubscription(
     );
   let secret: string | undefined;
   let secretCiphertext: string | null = null;
-  if (body.channel === 'webhook') {
+  if (body.channel === 'webhook' || body.channel === 'slack' || body.channel === 'discord') {
     if (!secretBox)
-      throw new ApiError(503, 'secrets_key_missing', 'Set SECRETS_KEY to add webhook subscriptions.');
-    secret = generateWebhookSecret();
-    secretCiphertext = await secretBox.seal(secret, alertWebhookSecretContext(id));
+      throw new ApiError(503, 'secrets_key_missing', `Set SECRETS_KEY to add ${body.channel} subscriptions.`);
+    // A webhook gets a signing secret; a chat webhook's URL is itself the secret.
+    const sealed = body.channel === 'webhook' ? generateWebhookSecret() : body.url;
+    if (body.channel === 'webhook') secret = sealed;
+    secretCiphertext = await secretBox.seal(sealed, alertWebhookSecretContext(id));
   }
   const row: AlertSubscription = {
     id,
@@ -120,6 +127,22 @@ export async function addAlertSubscription(
   };
   await insertAlertSubscription(db, row);
   return secret ? { row, secret } : { row };
+}
+
+/** Sends a test message to one of the workspace's subscriptions now; what its channel answered. */
+export async function testAlertSubscription(
+  deps: Pick<Deps, 'db' | 'alerts' | 'publicUrl'>,
+  workspaceId: string,
+  id: string,
+  now: number,
+): Promise<{ delivered: boolean; status: number | null; error: string | null }> {
+  const sub = (await listAlertSubscriptions(deps.db, workspaceId)).find((s) => s.id === id);
+  if (!sub) throw new ApiError(404, 'not_found', 'No such alert subscription in this workspace.');
+  if (!deps.alerts) throw new ApiError(503, 'alerts_unavailable', 'Alert delivery is not set up here.');
+  const result = await sendTestNotification(alertDispatchDeps(deps), sub, now);
+  return result.ok
+    ? { delivered: true, status: result.status ?? null, error: null }
+    : { delivered: false, status: result.status ?? null, error: result.error.slice(0, 300) };
 }
 
 /** A silence from now (or `startsAt`) until `endsAt`, which must be in the future. */

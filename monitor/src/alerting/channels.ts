@@ -11,6 +11,7 @@ import {
   generateVapidKeys,
 } from '@lifeline/alerts';
 import { type Db, ensureInstanceSetting } from '@lifeline/db';
+import type { Deps } from '../deps.ts';
 import type { SecretBox } from '../secret-box.ts';
 
 export interface AlertChannels {
@@ -85,5 +86,17 @@ export async function createAlertChannels(o: AlertChannelOptions): Promise<Alert
     vapidPublicKey,
     openSecret: box ? (c, id) => box.open(c, alertWebhookSecretContext(id)) : null,
     public: { webPush: publicWebPush, fetch: o.publicFetch ?? fetch },
+  };
+}
+
+/** The alert channels as the dispatcher wants them. */
+export function alertDispatchDeps(deps: Pick<Deps, 'db' | 'alerts' | 'publicUrl'>) {
+  const channels = deps.alerts!;
+  return {
+    db: deps.db,
+    webPush: channels.webPush,
+    email: channels.email,
+    openSecret: channels.openSecret,
+    publicUrl: deps.publicUrl ?? '',
   };
 }

@@ -172,6 +172,23 @@ export const newAlertSubscriptionSchema = z
     z.strictObject({ channel: z.literal('email'), email: z.email().max(254), ...filters }),
     z.strictObject({ channel: z.literal('webhook'), url: webhookUrl, ...filters }),
     z.strictObject({
+      channel: z.literal('slack'),
+      url: webhookUrl.meta({
+        description:
+          'A Slack incoming-webhook URL (or a Slack-compatible one: Mattermost, Rocket.Chat). Kept sealed; only its redacted form is shown.',
+        example: 'https://hooks.slack.com/services/T000/B000/XXXX',
+      }),
+      ...filters,
+    }),
+    z.strictObject({
+      channel: z.literal('discord'),
+      url: webhookUrl.meta({
+        description: 'A Discord webhook URL. Kept sealed; only its redacted form is shown.',
+        example: 'https://discord.com/api/webhooks/123/abc',
+      }),
+      ...filters,
+    }),
+    z.strictObject({
       channel: z.literal('web_push'),
       subscription: pushSubscriptionSchema,
       ...filters,
@@ -192,7 +209,10 @@ export const alertSubscriptionSchema = z
   .object({
     id: z.string(),
     channel: z.enum(alertChannels),
-    target: z.string().meta({ description: 'Email address, webhook URL, or push endpoint.' }),
+    target: z.string().meta({
+      description:
+        'Email address, webhook URL, or push endpoint; for Slack and Discord, the URL redacted (origin and last four characters).',
+    }),
     label: z.string().nullable(),
     severities: z.array(z.string()),
     ruleIds: z.array(z.string()),
@@ -206,6 +226,14 @@ export const alertSubscriptionSchema = z
       .meta({ description: 'Webhook signing secret (`whsec_…`): shown once, on creation.' }),
   })
   .meta({ id: 'AlertSubscription' });
+
+export const subscriptionTestSchema = z
+  .object({
+    delivered: z.boolean(),
+    status: z.number().int().nullable().meta({ description: "The channel's HTTP status, when it answered." }),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'AlertSubscriptionTest' });
 
 export const newSilenceSchema = z
   .strictObject({

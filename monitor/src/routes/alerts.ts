@@ -15,7 +15,13 @@ import {
 } from '@lifeline/db';
 import type { Alert, AlertRule, AlertSubscription, Silence } from '@lifeline/db/schema';
 import { acknowledgeAlert } from '../alerting/acknowledge.ts';
-import { addAlertSubscription, addSilence, changeAlertRule, checkRuleParams } from '../alerting/admin.ts';
+import {
+  addAlertSubscription,
+  addSilence,
+  changeAlertRule,
+  checkRuleParams,
+  testAlertSubscription,
+} from '../alerting/admin.ts';
 import {
   alertIdParam,
   alertListQuery,
@@ -29,6 +35,7 @@ import {
   notificationListQuery,
   notificationSchema,
   silenceSchema,
+  subscriptionTestSchema,
 } from '../contract/alerts.ts';
 import { errorSchema } from '../contract/errors.ts';
 import { requireAdmin } from '../http/auth.ts';
@@ -392,6 +399,37 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
       if (!removed) throw new ApiError(404, 'not_found', 'No such alert subscription in this workspace.');
       return c.body(null, 204);
     },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/alert-subscriptions/{id}/test',
+      tags,
+      security,
+      middleware: [requireAdmin] as const,
+      summary: 'Send a test message to a subscription now, and see what its channel answered',
+      description:
+        'Outside the outbox: nothing is recorded or retried, and a subscription whose destination is gone is not removed.',
+      request: { params: alertIdParam },
+      responses: {
+        200: jsonContent(
+          subscriptionTestSchema,
+          'What the channel answered (`delivered: false` with its error)',
+        ),
+        ...errorResponses(401, 404),
+        503: jsonContent(errorSchema, 'Alert delivery is not set up on this runtime'),
+      },
+    }),
+    async (c) =>
+      c.json(
+        await testAlertSubscription(
+          c.var.deps,
+          c.var.admin.workspaceId,
+          c.req.valid('param').id,
+          c.var.deps.clock.now(),
+        ),
+        200,
+      ),
   )
   .openapi(
     createRoute({

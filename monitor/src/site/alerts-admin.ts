@@ -15,7 +15,12 @@ import {
 import type { AlertRule } from '@lifeline/db/schema';
 import type { AlertRuleRow, AlertsAdmin } from '../../../status-site/src/read-model.ts';
 import { acknowledgeAlert } from '../alerting/acknowledge.ts';
-import { addAlertSubscription, addSilence, changeAlertRule } from '../alerting/admin.ts';
+import {
+  addAlertSubscription,
+  addSilence,
+  changeAlertRule,
+  testAlertSubscription,
+} from '../alerting/admin.ts';
 import { alertRulePatchSchema, newAlertSubscriptionSchema, newSilenceSchema } from '../contract/alerts.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../http/errors.ts';
@@ -35,7 +40,9 @@ const ruleRow = (r: AlertRule): AlertRuleRow => ({
   updatedAt: r.updatedAt,
 });
 
-export function createAlertsAdmin(deps: Pick<Deps, 'db' | 'secretBox' | 'alerts'>): AlertsAdmin {
+export function createAlertsAdmin(
+  deps: Pick<Deps, 'db' | 'secretBox' | 'alerts' | 'publicUrl'>,
+): AlertsAdmin {
   const { db } = deps;
   return {
     async rules(workspaceId) {
@@ -88,6 +95,14 @@ export function createAlertsAdmin(deps: Pick<Deps, 'db' | 'secretBox' | 'alerts'
         const { row, secret } = await addAlertSubscription(deps, workspaceId, parsed, now);
         return { ...subscriptionView(row), ...(secret ? { secret } : {}) };
       }),
+    async testSubscription(workspaceId, id, now) {
+      try {
+        return { ok: true, value: await testAlertSubscription(deps, workspaceId, id, now) };
+      } catch (err) {
+        if (err instanceof ApiError) return { ok: false, error: err.message };
+        throw err;
+      }
+    },
     unsubscribe: (workspaceId, id, now) =>
       removeAlertSubscription(db, { workspaceId, id, reason: 'removed by an admin', now }),
     silence: (workspaceId, body, now) =>

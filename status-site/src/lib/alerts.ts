@@ -9,6 +9,8 @@ export const CHANNEL_LABEL: Record<string, string> = {
   web_push: 'Browser push',
   email: 'Email',
   webhook: 'Webhook',
+  slack: 'Slack',
+  discord: 'Discord',
 };
 export const EVENT_LABEL: Record<string, string> = {
   pending: 'Pending',
