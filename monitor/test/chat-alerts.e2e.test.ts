@@ -178,4 +178,78 @@ describe('Slack and Discord alert channels, end to end', () => {
     const list = await s.request('GET', '/v1/alert-subscriptions', { token: key });
     expect(list.json.subscriptions.map((x: { id: string }) => x.id)).toContain(sub.id);
   });
+
+  it('escalates only what nobody acknowledged within the delay', async () => {
+    const onCall = slack.webhookUrl('oncallTOKEN1');
+    const manager = slack.webhookUrl('managerTOKN2');
+    const to = (url: string) => slack.received.filter((r) => r.path === new URL(url).pathname);
+    await subscribe({ channel: 'slack', url: onCall });
+    const escalation = await subscribe({
+      channel: 'slack',
+      url: manager,
+      delayMs: 60 * S,
+      unacknowledgedOnly: true,
+    });
+    expect(escalation).toMatchObject({ delayMs: 60_000, unacknowledgedOnly: true });
+    await run(2 * INTERVAL, true);
+
+    // Episode 1: on-call acknowledges within the minute; the manager hears nothing, not even the recovery.
+    await run(5 * INTERVAL + 10 * S, false);
+    expect(to(onCall)).toHaveLength(1);
+    const firing = await s.request('GET', '/v1/alerts?state=firing', { token: key });
+    const alert = firing.json.alerts.find((a: { ruleId: string; subject: { name: string } }) =>
+      a.subject.name.includes('Till'),
+    );
+    expect(
+      (await s.request('POST', `/v1/alerts/${alert.id}/acknowledge`, { token: key, body: {} })).status,
+    ).toBe(200);
+    await run(90 * S, false);
+    expect(to(manager)).toHaveLength(0);
+    const notes = await s.request('GET', `/v1/notifications?alertId=${alert.id}`, { token: key });
+    expect(notes.json.notifications).toContainEqual(
+      expect.objectContaining({
+        subscriptionId: escalation.id,
+        status: 'dropped',
+        reason: expect.stringMatching(/^acknowledged by .* before this was due$/),
+      }),
+    );
+    await run(2 * INTERVAL, true);
+    expect(to(onCall)).toHaveLength(2); // the recovery
+    expect(to(manager)).toHaveLength(0);
+
+    // Episode 2: nobody acknowledges; the manager is paged after the minute, and told of the recovery.
+    await run(5 * INTERVAL + 10 * S, false);
+    expect(to(manager)).toHaveLength(0);
+    await run(70 * S, false);
+    expect(to(manager)).toHaveLength(1);
+    expect((to(manager)[0]!.body as { text: string }).text).toMatch(/^🚨 Device offline/);
+    await run(2 * INTERVAL, true);
+    expect(to(manager)).toHaveLength(2);
+  });
+
+  it('refuses an escalation without a delay, naming the field', async () => {
+    const bad = await s.request('POST', '/v1/alert-subscriptions', {
+      token: key,
+      body: { channel: 'slack', url: slack.webhookUrl(), unacknowledgedOnly: true },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.field).toBe('unacknowledgedOnly');
+    const sub = await subscribe({
+      channel: 'discord',
+      url: discord.webhookUrl(),
+      delayMs: 5 * 60 * S,
+      unacknowledgedOnly: true,
+    });
+    const patch = await s.request('PATCH', `/v1/alert-subscriptions/${sub.id}`, {
+      token: key,
+      body: { delayMs: 0 },
+    });
+    expect(patch.status).toBe(400);
+    expect(patch.json.error.field).toBe('unacknowledgedOnly');
+    const off = await s.request('PATCH', `/v1/alert-subscriptions/${sub.id}`, {
+      token: key,
+      body: { delayMs: 0, unacknowledgedOnly: false },
+    });
+    expect(off.json).toMatchObject({ delayMs: 0, unacknowledgedOnly: false });
+  });
 });

@@ -298,6 +298,8 @@ export interface AlertSubscriptionView {
   ruleIds: string[];
   deviceIds: string[];
   delayMs: number;
+  /** Escalation: only alerts nobody acknowledged within the delay. */
+  unacknowledgedOnly: boolean;
   enabled: boolean;
   createdAt: number;
 }

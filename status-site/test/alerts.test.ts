@@ -288,16 +288,18 @@ describe('admin alerts page', () => {
     await email.locator('input[name=email]').fill('owner@example.com');
     await email.locator('input[name=delayMin]').fill('15');
     await email.locator('label.check', { hasText: 'Page' }).locator('input').check();
+    await email.locator('label.check', { hasText: 'Escalation' }).locator('input').check();
     await email.locator('button').click();
     await page.waitForURL(/#subscriptions-h/);
     const rows = page.locator('#subscriptions-h + .scroll tbody tr');
     const row = rows.filter({ hasText: 'owner@example.com' });
-    expect(await row.textContent()).toContain('15 min');
+    expect(await row.textContent()).toContain('15 min, if unacknowledged');
     expect((await api('/v1/alert-subscriptions')).subscriptions).toContainEqual(
       expect.objectContaining({
         channel: 'email',
         target: 'owner@example.com',
         delayMs: 900_000,
+        unacknowledgedOnly: true,
         severities: ['page'],
       }),
     );

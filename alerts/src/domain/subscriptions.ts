@@ -2,8 +2,10 @@
  * Who hears about an alert, on which channel, and when. A subscription names a channel and filters
  * (severities, rules, devices; empty means all). Email can wait: the pattern gateway operators ask for
  * is "push at once, email only for extended downtime", so a channel may carry a delay and only hears
- * about alerts still firing when it has passed. A recovery goes to exactly the subscriptions that were
- * told the alert fired.
+ * about alerts still firing when it has passed. An escalation is a delayed subscription that only hears
+ * of alerts nobody has acknowledged by then ("page the manager if on-call has not picked it up in 15
+ * minutes"); the dispatcher checks both when the delay is over. A recovery goes to exactly the
+ * subscriptions that were told the alert fired.
  */
 
 import type { alertChannels, alertSeverities } from '@lifeline/db/schema';

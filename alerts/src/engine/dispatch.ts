@@ -2,8 +2,8 @@
  * Delivers the alerts outbox: leases due notifications, groups them per subscription and rule (one
  * message for "5 devices offline"), sends each group on its channel, and settles every row — delivered,
  * retried with backoff, dead-lettered at its deadline, or dropped when it became moot (a delayed email
- * for an alert that has since resolved, a subscription that is gone). A push subscription answered
- * 404/410 is removed. Every attempt is recorded. A failing channel only delays its own rows.
+ * for an alert that has since resolved or, for an escalation, been acknowledged; a subscription that is
+ * gone). A push subscription answered 404/410 is removed. Every attempt is recorded. A failing channel only delays its own rows.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -97,7 +97,9 @@ export async function dispatchNotifications(deps: DispatchDeps, now: number): Pr
           ? 'alert no longer exists'
           : n.kind !== 'resolve' && alert.state !== 'firing'
             ? 'alert resolved before this was sent'
-            : null;
+            : n.kind !== 'resolve' && sub.unacknowledgedOnly && alert.acknowledgedAt !== null
+              ? `acknowledged by ${alert.acknowledgedBy ?? 'an admin'} before this was due`
+              : null;
     const unsent = settleUnsentQuery(db, owner, n, moot, now);
     if (unsent) {
       settle.push(unsent.query);

@@ -165,7 +165,10 @@ export async function updateAlertSubscription(
   workspaceId: string,
   id: string,
   patch: Partial<
-    Pick<AlertSubscription, 'label' | 'severities' | 'ruleIds' | 'deviceIds' | 'delayMs' | 'enabled'>
+    Pick<
+      AlertSubscription,
+      'label' | 'severities' | 'ruleIds' | 'deviceIds' | 'delayMs' | 'unacknowledgedOnly' | 'enabled'
+    >
   >,
 ): Promise<AlertSubscription | undefined> {
   const [row] = await db

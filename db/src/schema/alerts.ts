@@ -113,6 +113,8 @@ export const alertSubscriptions = sqliteTable(
     ruleIds: text('rule_ids', { mode: 'json' }).$type<string[]>().notNull(),
     deviceIds: text('device_ids', { mode: 'json' }).$type<string[]>().notNull(),
     delayMs: integer('delay_ms').notNull().default(0),
+    /** Escalation: with a delay, only alerts nobody has acknowledged by then. */
+    unacknowledgedOnly: integer('unacknowledged_only', { mode: 'boolean' }).notNull().default(false),
     enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
     createdAt: integer('created_at').notNull(),
     removedAt: integer('removed_at'),

@@ -13,11 +13,13 @@ import {
   listAlertSubscriptions,
   newId,
   updateAlertRule,
+  updateAlertSubscription,
 } from '@lifeline/db';
 import type { AlertRule, AlertSubscription, Silence } from '@lifeline/db/schema';
 import type { z } from 'zod';
 import {
   type alertRulePatchSchema,
+  type alertSubscriptionPatchSchema,
   type newAlertSubscriptionSchema,
   type newSilenceSchema,
   ruleParamsSchemas,
@@ -31,6 +33,7 @@ export const MAX_ALERT_SUBSCRIPTIONS = 100;
 
 export type AlertRulePatch = z.output<typeof alertRulePatchSchema>;
 export type NewAlertSubscription = z.output<typeof newAlertSubscriptionSchema>;
+export type AlertSubscriptionPatch = z.output<typeof alertSubscriptionPatchSchema>;
 export type NewSilence = z.output<typeof newSilenceSchema>;
 
 /** A rule kind's parameters, whole, or a 400 naming the field (`params.depth`). */
@@ -81,6 +84,7 @@ export async function addAlertSubscription(
       'too_many_subscriptions',
       `A workspace may have at most ${MAX_ALERT_SUBSCRIPTIONS} alert subscriptions.`,
     );
+  if (body.unacknowledgedOnly && body.delayMs === 0) throw escalationNeedsDelay();
   const id = newId('asb', now);
   const target =
     body.channel === 'email'
@@ -120,6 +124,7 @@ export async function addAlertSubscription(
     ruleIds: body.ruleIds,
     deviceIds: body.deviceIds,
     delayMs: body.delayMs,
+    unacknowledgedOnly: body.unacknowledgedOnly,
     enabled: true,
     createdAt: now,
     removedAt: null,
@@ -127,6 +132,31 @@ export async function addAlertSubscription(
   };
   await insertAlertSubscription(db, row);
   return secret ? { row, secret } : { row };
+}
+
+function escalationNeedsDelay(): ApiError {
+  return new ApiError(
+    400,
+    'invalid_request',
+    'unacknowledgedOnly needs a delayMs: an escalation waits that long for someone to acknowledge.',
+    'unacknowledgedOnly',
+  );
+}
+
+/** Changes a subscription's filters, delay or label; an escalation keeps a delay. A 404 for another workspace's. */
+export async function changeAlertSubscription(
+  db: Deps['db'],
+  workspaceId: string,
+  id: string,
+  patch: AlertSubscriptionPatch,
+): Promise<AlertSubscription> {
+  const current = (await listAlertSubscriptions(db, workspaceId)).find((s) => s.id === id);
+  if (!current) throw new ApiError(404, 'not_found', 'No such alert subscription in this workspace.');
+  const after = { ...current, ...patch };
+  if (after.unacknowledgedOnly && after.delayMs === 0) throw escalationNeedsDelay();
+  const row = await updateAlertSubscription(db, workspaceId, id, patch);
+  if (!row) throw new ApiError(404, 'not_found', 'No such alert subscription in this workspace.');
+  return row;
 }
 
 /** Sends a test message to one of the workspace's subscriptions now; what its channel answered. */

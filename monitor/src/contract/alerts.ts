@@ -164,6 +164,10 @@ const filters = {
     .meta({
       description: 'Only alerts still firing this long after they fired (e.g. email for extended downtime).',
     }),
+  unacknowledgedOnly: z.boolean().default(false).meta({
+    description:
+      'Escalation: with `delayMs`, only alerts nobody has acknowledged by then (and no recovery for the others).',
+  }),
   label: z.string().max(100).optional(),
 };
 
@@ -201,6 +205,7 @@ export const alertSubscriptionPatchSchema = z.strictObject({
   ruleIds: filters.ruleIds.optional(),
   deviceIds: filters.deviceIds.optional(),
   delayMs: filters.delayMs.optional(),
+  unacknowledgedOnly: z.boolean().optional(),
   label: z.string().max(100).nullable().optional(),
   enabled: z.boolean().optional(),
 });
@@ -218,6 +223,7 @@ export const alertSubscriptionSchema = z
     ruleIds: z.array(z.string()),
     deviceIds: z.array(z.string()),
     delayMs: z.number().int(),
+    unacknowledgedOnly: z.boolean(),
     enabled: z.boolean(),
     createdAt: z.number().int(),
     secret: z

@@ -19,6 +19,7 @@ import {
   addAlertSubscription,
   addSilence,
   changeAlertRule,
+  changeAlertSubscription,
   checkRuleParams,
   testAlertSubscription,
 } from '../alerting/admin.ts';
@@ -71,6 +72,7 @@ export const subscriptionView = (s: AlertSubscription) => ({
   ruleIds: s.ruleIds,
   deviceIds: s.deviceIds,
   delayMs: s.delayMs,
+  unacknowledgedOnly: s.unacknowledgedOnly,
   enabled: s.enabled,
   createdAt: s.createdAt,
 });
@@ -368,13 +370,12 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => {
-      const row = await updateAlertSubscription(
+      const row = await changeAlertSubscription(
         c.var.deps.db,
         c.var.admin.workspaceId,
         c.req.valid('param').id,
         c.req.valid('json'),
       );
-      if (!row) throw new ApiError(404, 'not_found', 'No such alert subscription in this workspace.');
       return c.json(subscriptionView(row), 200);
     },
   )

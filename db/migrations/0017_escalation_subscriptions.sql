@@ -1,0 +1,1 @@
+ALTER TABLE `alert_subscriptions` ADD `unacknowledged_only` integer DEFAULT false NOT NULL;
