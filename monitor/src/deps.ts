@@ -8,6 +8,7 @@ import type { Logger } from './logger.ts';
 import type { WorkNotifier } from './pipeline/notifier.ts';
 import type { Fetcher } from './probes/types.ts';
 import type { SecretBox } from './secret-box.ts';
+import type { CustomDomains } from './site/custom-domains.ts';
 
 /** Everything the app needs from its runtime; Node and Workers each build one. */
 export interface Deps {
@@ -38,4 +39,6 @@ export interface Deps {
    * and plain http push endpoints. Off in production (SSRF guard); tests turn it on for their local fakes.
    */
   allowPrivateSubscriptionTargets?: boolean;
+  /** Status pages served on workspaces' own host names (`site/custom-domains.ts`); absent: none. */
+  customDomains?: CustomDomains;
 }

@@ -1,5 +1,5 @@
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
@@ -22,6 +22,7 @@ import { jsonLogger, type Logger } from './logger.ts';
 import { WorkNotifier } from './pipeline/notifier.ts';
 import { nodeFetcher } from './probes/fetch-node.ts';
 import { decodeSecretsKey, generateSecretsKey, SecretBox, SecretBoxError } from './secret-box.ts';
+import { CustomDomains, hostOf, mayBeMapped } from './site/custom-domains.ts';
 import { loadSite } from './site/mount.ts';
 import { createGuardedFetch } from './subscriptions/guarded-fetch.ts';
 import { dispatchAlerts } from './tick.ts';
@@ -102,6 +103,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     // A hanging probe target must not hold the device-liveness tick: wait a few seconds, then move on.
     probes: { fetcher: nodeFetcher, waitMs: 3_000 },
     allowPrivateSubscriptionTargets: options.allowPrivateSubscriptionTargets === true,
+    customDomains: new CustomDomains(db),
   };
   deps.alerts = await createAlertChannels({
     db,
@@ -143,7 +145,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     database.close();
     throw err;
   }
-  const server = createServer(site ? site.listener(api) : api);
+  const server = createServer(onCustomDomains(deps.customDomains!, site ? site.listener(api) : api));
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve());
     server.once('error', reject);
@@ -175,6 +177,24 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
       await releaseInstance();
       database.close();
     },
+  };
+}
+
+/**
+ * Serves a workspace's status page on its custom domain: the path of a request for that host is mapped
+ * under `/s/<slug>` before the site or the API sees it. Paths that are the same on every host (the API,
+ * heartbeats included) pass straight through.
+ */
+function onCustomDomains(domains: CustomDomains, next: RequestListener): RequestListener {
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const pathname = q === -1 ? url : url.slice(0, q);
+    if (!mayBeMapped(pathname)) return next(req, res);
+    void domains.route(hostOf(req.headers.host), pathname).then((mapped) => {
+      if (mapped !== pathname) req.url = mapped + (q === -1 ? '' : url.slice(q));
+      next(req, res);
+    });
   };
 }
 

@@ -23,6 +23,7 @@ import { jsonLogger } from './logger.ts';
 import { WorkNotifier } from './pipeline/notifier.ts';
 import { SecretBox } from './secret-box.ts';
 import { isSitePath, siteContext } from './site/context.ts';
+import { CustomDomains, hostOf, mayBeMapped } from './site/custom-domains.ts';
 import { dispatchAlerts, tick } from './tick.ts';
 import { ensureWorkspaceDefaults } from './workspace-defaults.ts';
 
@@ -100,6 +101,7 @@ async function buildIsolate(env: Env): Promise<Isolate> {
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, '') ?? '',
     // Without it the API still runs; creating webhooks answers 503 and none are dispatched.
     secretBox,
+    customDomains: new CustomDomains(database.db),
     // The same channels as on Node (web-push runs on workerd's node:crypto), except the mail log: with no
     // disk, email waits in the outbox until RESEND_API_KEY is set.
     alerts: await createAlertChannels({
@@ -146,10 +148,21 @@ function logLevel(value: string | undefined): 'info' | 'warn' | 'error' | 'silen
 }
 
 export default {
-  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  async fetch(incoming: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const { app, deps, locals } = await getIsolate(env);
-    const url = new URL(request.url);
-    if (!deps.publicUrl) deps.publicUrl = url.origin;
+    const url = new URL(incoming.url);
+    const host = hostOf(url.host);
+    let request = incoming;
+    // A workspace's own host name serves its status page (see site/custom-domains.ts).
+    if (mayBeMapped(url.pathname)) {
+      const mapped = await deps.customDomains!.route(host, url.pathname);
+      if (mapped !== url.pathname) {
+        url.pathname = mapped;
+        request = new Request(url, incoming);
+      }
+    }
+    // Links the API prints use the first address it is reached at, unless that is a workspace's own.
+    if (!deps.publicUrl && (await deps.customDomains!.slugFor(host)) === null) deps.publicUrl = url.origin;
     // A fresh locals object per request: the site's middleware stores per-request state on it.
     // Cloudflare names the visitor's address in CF-Connecting-IP (sign-in counts failures per address).
     if (isSitePath(url.pathname))

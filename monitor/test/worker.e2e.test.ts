@@ -8,6 +8,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,24 @@ async function d1(sql: string): Promise<Record<string, unknown>[]> {
   ]);
   const results = JSON.parse(out) as { results: Record<string, unknown>[] }[];
   return results.at(-1)?.results ?? [];
+}
+
+/** A GET as a browser on `host` sends it (fetch cannot set Host). */
+function onHost(host: string, path: string): Promise<{ status: number; body: string }> {
+  const { port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.setTimeout(15_000, () => req.destroy(new Error(`GET ${host}${path} timed out`)));
+    req.end();
+  });
 }
 
 async function freePort(): Promise<number> {
@@ -147,6 +166,11 @@ describe('the Worker in workerd (wrangler dev, local D1)', () => {
       `INSERT INTO devices (id, workspace_id, name, token_hash, enrolled_at, heartbeat_interval_ms, last_heartbeat_at, liveness_state)
        SELECT 'dev_stale', id, 'Stale phone', 'stale-token-hash', ${now - 7_200_000}, 30000, ${now - 3_600_000}, 'online'
        FROM workspaces WHERE slug = 'default'`,
+    );
+    // A second business whose page is served on its own host name (custom domain).
+    await d1(
+      `INSERT INTO workspaces (id, slug, name, heartbeat_interval_ms, created_at, custom_domain)
+       VALUES ('ws_edge_two', 'edge-two', 'Edge Two SMS', 30000, ${now}, 'status.edge-two.test')`,
     );
 
     const port = await freePort();
@@ -281,6 +305,14 @@ describe('the Worker in workerd (wrangler dev, local D1)', () => {
     expect(sheet.status).toBe(200);
     expect(sheet.headers.get('cache-control')).toContain('immutable');
     expect((await http('GET', '/history')).text).toContain('</html>');
+    // On the second business's own host name, the same paths are its page and its JSON.
+    const onDomain = (path: string) => onHost('status.edge-two.test', path);
+    expect(JSON.parse((await onDomain('/api/v2/summary.json')).body).page.name).toBe('Edge Two SMS');
+    const domainPage = await onDomain('/');
+    expect(domainPage.status).toBe(200);
+    expect(domainPage.body).toContain('Edge Two SMS');
+    expect(JSON.parse((await onDomain('/healthz')).body).ok, 'the API is the same on every host').toBe(true);
+    expect(summary.json.page.name).not.toBe('Edge Two SMS');
     expect((await http('GET', '/s/no-such-page')).status).toBe(404);
     expect((await http('GET', '/subscribe/push')).text).toContain('</html>');
     // The subscribe form posts to the same page code as on Node; the confirmation email goes out with the tick.

@@ -26,6 +26,7 @@ describe('the workspace API', () => {
       about: null,
       websiteUrl: null,
       supportUrl: null,
+      customDomain: null,
       createdAt: s.clock.now(),
       statusPageUrl: `${s.url}/`,
     });

@@ -548,6 +548,8 @@ export interface WorkspaceSettings {
   about: string | null;
   websiteUrl: string | null;
   supportUrl: string | null;
+  /** A host name of the business's own that serves the page too. */
+  customDomain: string | null;
   heartbeatIntervalS: number;
   statusPageUrl: string;
 }

@@ -191,14 +191,21 @@ describe('admin pages', () => {
     await page.fill('textarea[name=about]', `Texts for ${PAYLOAD}`);
     await page.fill('input[name=websiteUrl]', 'https://till.example');
     await page.fill('input[name=supportUrl]', 'mailto:help@till.example');
+    await page.fill('input[name=customDomain]', 'Status.Till.Example');
     await page.click('button:has-text("Save")');
     await page.waitForURL(/\/admin\/settings\?saved=1$/);
     expect(await page.locator('[role=status]').textContent()).toBe('Saved.');
+    expect(await page.inputValue('input[name=customDomain]')).toBe('status.till.example');
+    expect(await page.locator('main p a[href="https://status.till.example/"]').count()).toBe(1);
     expect(await page.inputValue('input[name=heartbeatIntervalS]')).toBe('45');
     const ws = await fetch(`${fleet.s.url}/v1/workspace`, {
       headers: { authorization: `Bearer ${fleet.s.creds.apiKey}` },
     }).then((r) => r.json());
-    expect(ws).toMatchObject({ name: `Till ${PAYLOAD}`, heartbeatIntervalS: 45 });
+    expect(ws).toMatchObject({
+      name: `Till ${PAYLOAD}`,
+      heartbeatIntervalS: 45,
+      customDomain: 'status.till.example',
+    });
     await page.goto(`${fleet.s.url}/`);
     expect(await page.title()).toContain(`Till ${PAYLOAD}`);
     expect(await page.locator('.banner .about').textContent()).toBe(`Texts for ${PAYLOAD}`);
@@ -230,6 +237,7 @@ describe('admin pages', () => {
         about: null,
         websiteUrl: null,
         supportUrl: null,
+        customDomain: null,
       }),
     });
     expect(other.workspaceId).not.toBe(fleet.s.creds.workspaceId);
@@ -269,7 +277,7 @@ describe('admin pages', () => {
     // The settings form posted in an earlier test: by the admin, with the field names and no values.
     const settings = rows.find((r) => r.includes('POST /admin/settings'));
     expect(settings).toContain(EMAIL);
-    expect(settings).toContain('about, heartbeatIntervalS, name, slug, supportUrl, websiteUrl');
+    expect(settings).toContain('about, customDomain, heartbeatIntervalS, name, slug, supportUrl, websiteUrl');
     expect(rows.join('\n')).not.toContain('<script>');
     expect(rows.find((r) => r.includes('POST /admin/keys create-key'))).toContain('name, scope');
     const serious = (await axeViolations(page)).filter(

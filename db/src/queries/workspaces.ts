@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
 import { type Workspace, workspaceSlugRedirects, workspaces } from '../schema/index.ts';
@@ -18,6 +18,20 @@ export async function findWorkspaceBySlug(db: Db, slug: string): Promise<Workspa
   return row;
 }
 
+/** The workspace whose status page a host name of its own serves. */
+export async function findWorkspaceByCustomDomain(db: Db, host: string): Promise<Workspace | undefined> {
+  const [row] = await db.select().from(workspaces).where(eq(workspaces.customDomain, host));
+  return row;
+}
+
+/** Every custom domain and the slug of the page it serves (a handful of rows). */
+export function listCustomDomains(db: Db): Promise<{ host: string; slug: string }[]> {
+  return db
+    .select({ host: sql<string>`${workspaces.customDomain}`, slug: workspaces.slug })
+    .from(workspaces)
+    .where(isNotNull(workspaces.customDomain));
+}
+
 export function insertWorkspaceQuery(
   db: Db,
   input: { slug: string; name: string; now: number; heartbeatIntervalMs?: number },
@@ -30,6 +44,7 @@ export function insertWorkspaceQuery(
     about: null,
     websiteUrl: null,
     supportUrl: null,
+    customDomain: null,
     createdAt: input.now,
   };
   return { row, query: db.insert(workspaces).values(row) };
@@ -40,7 +55,10 @@ export function updateWorkspaceQuery(
   db: Db,
   id: string,
   patch: Partial<
-    Pick<Workspace, 'name' | 'slug' | 'heartbeatIntervalMs' | 'about' | 'websiteUrl' | 'supportUrl'>
+    Pick<
+      Workspace,
+      'name' | 'slug' | 'heartbeatIntervalMs' | 'about' | 'websiteUrl' | 'supportUrl' | 'customDomain'
+    >
   >,
 ) {
   return db.update(workspaces).set(patch).where(eq(workspaces.id, id));

@@ -12,6 +12,8 @@ export const workspaces = sqliteTable('workspaces', {
   websiteUrl: text('website_url'),
   /** Where customers report a problem: an https page or a mailto: address. */
   supportUrl: text('support_url'),
+  /** A host name of the business's own (`status.example.com`) that serves this status page too. */
+  customDomain: text('custom_domain').unique(),
   createdAt: integer('created_at').notNull(),
 });
 

@@ -9,6 +9,17 @@ export const workspaceSlugSchema = z
   })
   .meta({ example: 'acme' });
 
+/** A host name of the business's own for its status page: letters, digits and hyphens in dotted labels. */
+export const customDomainSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/, {
+    message: 'Use a host name such as status.example.com: no scheme, port or path.',
+  })
+  .meta({ example: 'status.example.com' });
+
 export const workspaceNameSchema = z.string().trim().min(1).max(100);
 
 /** Seconds between heartbeats that devices are told to use: 10 s to 1 h. */
@@ -40,6 +51,10 @@ export const workspaceSchema = z
       .string()
       .nullable()
       .meta({ description: 'Where customers report a problem (https or mailto:).' }),
+    customDomain: z.string().nullable().meta({
+      description:
+        'A host name of your own that serves the status page too (DNS pointed here, TLS at your proxy).',
+    }),
     createdAt: z.number().int(),
     statusPageUrl: z.string(),
   })
@@ -52,6 +67,7 @@ export const workspacePatchSchema = z
     about: z.string().trim().max(500).nullable().optional().meta({ description: 'null or "" clears it.' }),
     websiteUrl: webUrl.nullable().optional(),
     supportUrl: supportUrl.nullable().optional(),
+    customDomain: customDomainSchema.nullable().optional().meta({ description: 'null removes it.' }),
     heartbeatIntervalS: heartbeatIntervalSSchema.optional().meta({
       description:
         "Devices learn it from their next heartbeat's answer; each heartbeat is judged by the interval in force when it arrived.",

@@ -2,6 +2,7 @@
 import {
   defaultWorkspace,
   findWorkspace,
+  findWorkspaceByCustomDomain,
   insertSlugRedirectQuery,
   isUniqueViolation,
   updateWorkspaceQuery,
@@ -19,11 +20,15 @@ export interface WorkspaceView {
   about: string | null;
   websiteUrl: string | null;
   supportUrl: string | null;
+  customDomain: string | null;
   createdAt: number;
   statusPageUrl: string;
 }
 
-/** The view of a workspace; its status page is at `/` if it is the default workspace, else `/s/<slug>`. */
+/**
+ * The view of a workspace. Its status page is at its custom domain when it has one (https: TLS is the proxy's),
+ * else at `/` if it is the default workspace, else at `/s/<slug>`.
+ */
 async function view(deps: Pick<Deps, 'db' | 'publicUrl'>, w: Workspace): Promise<WorkspaceView> {
   const isDefault = (await defaultWorkspace(deps.db))?.id === w.id;
   return {
@@ -34,8 +39,11 @@ async function view(deps: Pick<Deps, 'db' | 'publicUrl'>, w: Workspace): Promise
     about: w.about,
     websiteUrl: w.websiteUrl,
     supportUrl: w.supportUrl,
+    customDomain: w.customDomain,
     createdAt: w.createdAt,
-    statusPageUrl: `${deps.publicUrl}${isDefault ? '/' : `/s/${w.slug}`}`,
+    statusPageUrl: w.customDomain
+      ? `https://${w.customDomain}/`
+      : `${deps.publicUrl}${isDefault ? '/' : `/s/${w.slug}`}`,
   };
 }
 
@@ -57,6 +65,7 @@ export async function changeWorkspace(
 ): Promise<WorkspaceView> {
   const before = await findWorkspace(deps.db, workspaceId);
   if (!before) throw new ApiError(401, 'invalid_token', 'The API key is unknown or revoked.');
+  if (patch.customDomain) await checkCustomDomain(deps, workspaceId, patch.customDomain);
   const change = updateWorkspaceQuery(deps.db, workspaceId, {
     ...(patch.name === undefined ? {} : { name: patch.name }),
     ...(patch.slug === undefined ? {} : { slug: patch.slug }),
@@ -66,6 +75,7 @@ export async function changeWorkspace(
     ...(patch.about === undefined ? {} : { about: patch.about || null }),
     ...(patch.websiteUrl === undefined ? {} : { websiteUrl: patch.websiteUrl }),
     ...(patch.supportUrl === undefined ? {} : { supportUrl: patch.supportUrl }),
+    ...(patch.customDomain === undefined ? {} : { customDomain: patch.customDomain }),
   });
   try {
     // A page that moves leaves a redirect at its old address, in the same transaction.
@@ -76,12 +86,34 @@ export async function changeWorkspace(
       ]);
     else await change;
   } catch (err) {
+    if (isUniqueViolation(err) && /custom_domain/.test(String(err))) throw domainTaken();
     if (isUniqueViolation(err))
       throw new ApiError(409, 'slug_taken', 'Another workspace has this slug.', 'slug');
     throw err;
   }
+  if (patch.customDomain !== undefined) deps.customDomains?.invalidate();
   const w = (await findWorkspace(deps.db, workspaceId))!;
   // Devices' cached principals carry the interval they are told: the next heartbeats read the new one.
   if (patch.heartbeatIntervalS !== undefined) deps.authCache.clear();
   return view(deps, w);
+}
+
+const domainTaken = () =>
+  new ApiError(409, 'domain_taken', 'Another workspace serves its page on this host name.', 'customDomain');
+
+/** A custom domain must be free, and not the address Lifeline itself answers on. */
+async function checkCustomDomain(deps: Pick<Deps, 'db' | 'publicUrl'>, workspaceId: string, host: string) {
+  let own: string | null = null;
+  try {
+    own = deps.publicUrl ? new URL(deps.publicUrl).hostname.toLowerCase() : null;
+  } catch {}
+  if (host === own)
+    throw new ApiError(
+      400,
+      'invalid_request',
+      'This is the address Lifeline itself answers on (PUBLIC_URL); use a host name of your own.',
+      'customDomain',
+    );
+  const holder = await findWorkspaceByCustomDomain(deps.db, host);
+  if (holder && holder.id !== workspaceId) throw domainTaken();
 }
