@@ -6,7 +6,7 @@
  */
 import { defineMiddleware } from 'astro:middleware';
 import { findMovedWorkspace, insertAuditEvent } from '@lifeline/db';
-import { SESSION_COOKIE, sameString, sessionFromToken } from './lib/auth.ts';
+import { MFA_PAGE, SESSION_COOKIE, sameString, sessionFromToken } from './lib/auth.ts';
 
 export const CSP = [
   "default-src 'self'",
@@ -79,6 +79,11 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
     if (!admin) {
       if (isPost) return forbidden('Your session has ended: sign in again.');
       return ctx.redirect(`/admin/login?next=${encodeURIComponent(path + ctx.url.search)}`, 303);
+    }
+    // A session still owing its second factor opens the code page and sign-out, nothing else.
+    if (admin.mfaPending && path !== MFA_PAGE && path !== '/admin/logout') {
+      if (isPost) return forbidden('Enter the code from your authenticator app first.');
+      return ctx.redirect(`${MFA_PAGE}?next=${encodeURIComponent(path + ctx.url.search)}`, 303);
     }
     if (isPost) {
       // Synchronizer token: every admin form carries the session's CSRF token.

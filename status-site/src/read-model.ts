@@ -524,12 +524,28 @@ export interface AdminModel {
     workspaceId: string,
     page: { limit: number; before?: string },
   ): Promise<{ events: AuditEventRow[]; nextCursor: string | null }>;
+  /** The signed-in admin's two-factor sign-in (TOTP with recovery codes). */
+  twoFactor: TwoFactorModel;
   /** The workspace's name, slug and heartbeat interval: the same rules as `/v1/workspace`. */
   workspace: {
     get(workspaceId: string): Promise<WorkspaceSettings>;
     /** The body of `PATCH /v1/workspace`, checked as the API checks it. */
     update(workspaceId: string, body: unknown): Promise<AdminResult<WorkspaceSettings>>;
   };
+}
+
+export interface TwoFactorModel {
+  /** False without a secrets key to seal authenticator secrets with. */
+  available: boolean;
+  status(userId: string): Promise<{ enabled: boolean; enabledAt: number | null; recoveryCodesLeft: number }>;
+  /** Starts set-up (or resumes one under way): the secret for the authenticator app and its `otpauth://` URI. */
+  begin(userId: string): Promise<AdminResult<{ secret: string; uri: string }>>;
+  /** Finishes set-up with a code from the app; returns the recovery codes, once. */
+  confirm(userId: string, code: string, now: number): Promise<AdminResult<{ recoveryCodes: string[] }>>;
+  /** The second step of signing in: a code from the app or a recovery code, each usable once. */
+  verify(userId: string, code: string, now: number): Promise<'ok' | 'invalid' | 'rate_limited'>;
+  /** Turns it off, with a current code. */
+  disable(userId: string, code: string, now: number): Promise<AdminResult<null>>;
 }
 
 export interface AuditEventRow {

@@ -21,6 +21,10 @@ export function insertAdminUserQuery(
     createdAt: input.now,
     lastLoginAt: null,
     disabledAt: null,
+    totpSecretCiphertext: null,
+    totpEnabledAt: null,
+    totpLastStep: null,
+    recoveryCodeHashes: null,
   };
   return { row, query: db.insert(adminUsers).values(row) };
 }
@@ -46,6 +50,8 @@ export async function insertAdminSession(
     csrfToken: string;
     now: number;
     ttlMs: number;
+    /** The second factor is still owed (see `mfaPending`). */
+    mfaPending?: boolean;
   },
 ) {
   const row: AdminSession = {
@@ -57,6 +63,7 @@ export async function insertAdminSession(
     createdAt: input.now,
     expiresAt: input.now + input.ttlMs,
     revokedAt: null,
+    mfaPending: input.mfaPending ?? false,
   };
   await db.batch([
     db.insert(adminSessions).values(row),
@@ -155,4 +162,102 @@ export async function changeAdminPassword(
         ),
       ),
   ]);
+}
+
+export async function findAdminUser(db: Db, id: string): Promise<AdminUser | undefined> {
+  const [row] = await db.select().from(adminUsers).where(eq(adminUsers.id, id));
+  return row;
+}
+
+/** Starts (or restarts) two-factor set-up: a new sealed secret, not yet enabled. Refused once enabled. */
+export async function setPendingTotpSecret(db: Db, userId: string, ciphertext: string): Promise<boolean> {
+  const rows = await db
+    .update(adminUsers)
+    .set({ totpSecretCiphertext: ciphertext, totpLastStep: null })
+    .where(and(eq(adminUsers.id, userId), isNull(adminUsers.totpEnabledAt)))
+    .returning({ id: adminUsers.id });
+  return rows.length > 0;
+}
+
+/** Turns two-factor sign-in on with the set-up secret, the step its first code was for, and recovery codes. */
+export async function enableTotp(
+  db: Db,
+  input: { userId: string; step: number; recoveryCodeHashes: string[]; now: number },
+): Promise<boolean> {
+  const rows = await db
+    .update(adminUsers)
+    .set({ totpEnabledAt: input.now, totpLastStep: input.step, recoveryCodeHashes: input.recoveryCodeHashes })
+    .where(
+      and(
+        eq(adminUsers.id, input.userId),
+        isNull(adminUsers.totpEnabledAt),
+        sql`${adminUsers.totpSecretCiphertext} IS NOT NULL`,
+      ),
+    )
+    .returning({ id: adminUsers.id });
+  return rows.length > 0;
+}
+
+/**
+ * Accepts a code for `step` only if no code for that step or a later one was accepted before
+ * (compare-and-set: two requests with the same code, one wins).
+ */
+export async function claimTotpStep(db: Db, userId: string, step: number): Promise<boolean> {
+  const rows = await db
+    .update(adminUsers)
+    .set({ totpLastStep: step })
+    .where(
+      and(
+        eq(adminUsers.id, userId),
+        sql`${adminUsers.totpEnabledAt} IS NOT NULL`,
+        sql`coalesce(${adminUsers.totpLastStep}, -1) < ${step}`,
+      ),
+    )
+    .returning({ id: adminUsers.id });
+  return rows.length > 0;
+}
+
+/** Uses up one recovery code (by hash); false if it is not (or no longer) one of the admin's. */
+export async function useRecoveryCode(db: Db, userId: string, codeHash: string): Promise<boolean> {
+  const rows = await db
+    .update(adminUsers)
+    .set({
+      recoveryCodeHashes: sql`(SELECT json_group_array(value) FROM json_each(${adminUsers.recoveryCodeHashes}) WHERE value <> ${codeHash})`,
+    })
+    .where(
+      and(
+        eq(adminUsers.id, userId),
+        sql`EXISTS (SELECT 1 FROM json_each(${adminUsers.recoveryCodeHashes}) WHERE value = ${codeHash})`,
+      ),
+    )
+    .returning({ id: adminUsers.id });
+  return rows.length > 0;
+}
+
+export function disableTotp(db: Db, userId: string) {
+  return db
+    .update(adminUsers)
+    .set({ totpSecretCiphertext: null, totpEnabledAt: null, totpLastStep: null, recoveryCodeHashes: null })
+    .where(eq(adminUsers.id, userId));
+}
+
+/** The second factor was given: the session becomes a full one, for `ttlMs` from now. */
+export async function completeMfaSession(
+  db: Db,
+  sessionId: string,
+  now: number,
+  ttlMs: number,
+): Promise<boolean> {
+  const rows = await db
+    .update(adminSessions)
+    .set({ mfaPending: false, expiresAt: now + ttlMs })
+    .where(
+      and(
+        eq(adminSessions.id, sessionId),
+        eq(adminSessions.mfaPending, true),
+        isNull(adminSessions.revokedAt),
+      ),
+    )
+    .returning({ id: adminSessions.id });
+  return rows.length > 0;
 }

@@ -18,6 +18,15 @@ export const adminUsers = sqliteTable(
     createdAt: integer('created_at').notNull(),
     lastLoginAt: integer('last_login_at'),
     disabledAt: integer('disabled_at'),
+    /**
+     * Two-factor sign-in (TOTP): the authenticator secret sealed with SECRETS_KEY, set when set-up starts;
+     * `totpEnabledAt` once a code confirmed it. `totpLastStep` is the last 30 s step a code was accepted for
+     * (a code works once); recovery codes are kept as SHA-256 hashes, each removed when used.
+     */
+    totpSecretCiphertext: text('totp_secret_ciphertext'),
+    totpEnabledAt: integer('totp_enabled_at'),
+    totpLastStep: integer('totp_last_step'),
+    recoveryCodeHashes: text('recovery_code_hashes', { mode: 'json' }).$type<string[]>(),
   },
   (t) => [index('admin_users_workspace_idx').on(t.workspaceId)],
 );
@@ -39,6 +48,8 @@ export const adminSessions = sqliteTable(
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
     revokedAt: integer('revoked_at'),
+    /** The password was right but the second factor is still owed: only the code page is open to it. */
+    mfaPending: integer('mfa_pending', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [index('admin_sessions_user_idx').on(t.userId)],
 );

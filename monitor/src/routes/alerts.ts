@@ -11,7 +11,6 @@ import {
   listSilences,
   newId,
   removeAlertSubscription,
-  updateAlertSubscription,
 } from '@lifeline/db';
 import type { Alert, AlertRule, AlertSubscription, Silence } from '@lifeline/db/schema';
 import { acknowledgeAlert } from '../alerting/acknowledge.ts';

@@ -1,6 +1,7 @@
 /**
  * Sets a new random password for a status-site admin (creating the admin in the default workspace if the
- * email is new) and prints it once:
+ * email is new), turns their two-factor sign-in off (a locked-out admin may have lost the phone too), and
+ * prints the password once:
  *
  *   node monitor/src/site/admin-password.ts admin@localhost
  *
@@ -21,4 +22,8 @@ const database = await createDb(config.DATABASE_URL, { authToken: config.DATABAS
 await migrateDb(database);
 const admin = await setAdminPassword(database.db, email, Date.now());
 console.log(`Admin ${admin.email}: new password ${admin.password} (shown once)`);
+if (admin.twoFactorTurnedOff)
+  console.log(
+    'Two-factor sign-in was on for this admin and is now off: they can turn it on again under Admins.',
+  );
 database.close();

@@ -1,4 +1,6 @@
 import { findAdminUserByEmail } from '@lifeline/db';
+import { adminUsers } from '@lifeline/db/schema';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../../status-site/src/lib/password.ts';
 import { startTestServer, type TestServer } from '../../test/helpers.ts';
@@ -30,6 +32,21 @@ describe('first admin', () => {
     const after = (await findAdminUserByEmail(s.deps.db, FIRST_ADMIN_EMAIL))!.passwordHash;
     expect(after).not.toBe(before);
     expect(await verifyPassword(reset.password, after)).toBe(true);
+    expect(reset.twoFactorTurnedOff).toBeUndefined();
+    // An admin locked out of two-factor sign-in: the reset turns it off too.
+    await s.deps.db
+      .update(adminUsers)
+      .set({ totpSecretCiphertext: 'sealed', totpEnabledAt: s.clock.now(), recoveryCodeHashes: ['h'] })
+      .where(eq(adminUsers.email, FIRST_ADMIN_EMAIL));
+    expect((await setAdminPassword(s.deps.db, FIRST_ADMIN_EMAIL, s.clock.now())).twoFactorTurnedOff).toBe(
+      true,
+    );
+    const unlocked = (await findAdminUserByEmail(s.deps.db, FIRST_ADMIN_EMAIL))!;
+    expect(unlocked).toMatchObject({
+      totpSecretCiphertext: null,
+      totpEnabledAt: null,
+      recoveryCodeHashes: null,
+    });
     const added = await setAdminPassword(s.deps.db, 'Second@Example.com', s.clock.now());
     expect(added.email).toBe('second@example.com');
     expect((await findAdminUserByEmail(s.deps.db, 'second@example.com'))?.workspaceId).toBe(

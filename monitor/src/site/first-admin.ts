@@ -47,12 +47,31 @@ export async function ensureFirstAdmin(
 }
 
 /** Sets a new random password for an admin (or creates the admin in the default workspace). */
-export async function setAdminPassword(db: Db, email: string, now: number): Promise<FirstAdmin> {
+/**
+ * The operator's recovery for a locked-out admin (run with access to the server): a new password, and
+ * two-factor sign-in turned off if it was on (the phone and the recovery codes may both be lost).
+ */
+export async function setAdminPassword(
+  db: Db,
+  email: string,
+  now: number,
+): Promise<FirstAdmin & { twoFactorTurnedOff?: boolean }> {
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
   const user = await findAdminUserByEmail(db, email);
   if (user) {
-    await db.update(adminUsers).set({ passwordHash }).where(eq(adminUsers.id, user.id));
+    await db
+      .update(adminUsers)
+      .set({
+        passwordHash,
+        totpSecretCiphertext: null,
+        totpEnabledAt: null,
+        totpLastStep: null,
+        recoveryCodeHashes: null,
+      })
+      .where(eq(adminUsers.id, user.id));
+    if (user.totpEnabledAt !== null)
+      return { email: email.trim().toLowerCase(), password, twoFactorTurnedOff: true };
   } else {
     const ws = await defaultWorkspace(db);
     if (!ws) throw new Error('No workspace yet: start Lifeline once first.');

@@ -71,6 +71,7 @@ import { changeWorkspace, getWorkspace } from '../services/workspace.ts';
 import { createAlertsAdmin } from './alerts-admin.ts';
 import { attempt } from './attempt.ts';
 import { createProbesAdmin } from './probes-admin.ts';
+import { createTwoFactor } from './two-factor.ts';
 
 const DAY = 86_400_000;
 const BAR_DAYS = 90;
@@ -627,6 +628,7 @@ export function createAdminModel(deps: Deps): AdminModel {
         limit: page.limit,
         ...(page.before && /^aud_[0-9]{1,15}$/.test(page.before) ? { before: page.before } : {}),
       }),
+    twoFactor: createTwoFactor(deps),
     workspace: {
       get: (workspaceId) => getWorkspace(deps, workspaceId),
       update: (workspaceId, body) =>

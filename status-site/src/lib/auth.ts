@@ -1,9 +1,12 @@
 /**
  * Admin sign-in: sessions (a random cookie token, only its SHA-256 hash stored), CSRF synchronizer
- * tokens, and a login rate limit of 5 failures per 15 minutes per IP address and per email.
+ * tokens, and a login rate limit of 5 failures per 15 minutes per IP address and per email. An admin with
+ * two-factor sign-in on gets a session that owes its second factor (`mfaPending`, 10 minutes): only the
+ * code page accepts it until a code completes it.
  */
 import {
   clearLoginFailures,
+  completeMfaSession,
   countLoginFailures,
   type Db,
   findAdminSession,
@@ -20,6 +23,10 @@ export const LOGIN_CSRF_COOKIE = 'll_login_csrf';
 export const SESSION_TTL_MS = 12 * 3_600_000;
 export const LOGIN_WINDOW_MS = 15 * 60_000;
 export const MAX_LOGIN_FAILURES = 5;
+/** How long a session may wait for its second factor. */
+export const MFA_PENDING_TTL_MS = 10 * 60_000;
+/** The one admin page a session owing its second factor may open (and sign-out). */
+export const MFA_PAGE = '/admin/login/verify';
 
 export interface SignedIn {
   userId: string;
@@ -27,6 +34,8 @@ export interface SignedIn {
   workspaceId: string;
   sessionId: string;
   csrfToken: string;
+  /** The password was right; the second factor is still owed. */
+  mfaPending: boolean;
 }
 
 export function randomToken(bytes = 32): string {
@@ -64,11 +73,12 @@ export async function sessionFromToken(
     workspaceId: row.session.workspaceId,
     sessionId: row.session.id,
     csrfToken: row.session.csrfToken,
+    mfaPending: row.session.mfaPending,
   };
 }
 
 export type LoginResult =
-  | { ok: true; token: string; user: AdminUser }
+  | { ok: true; token: string; user: AdminUser; mfaPending: boolean }
   | { ok: false; reason: 'invalid' | 'rate_limited' };
 
 /**
@@ -92,15 +102,22 @@ export async function signIn(
   }
   await clearLoginFailures(db, [`email:${email}`]);
   const token = randomToken();
+  const mfaPending = user.totpEnabledAt !== null;
   await insertAdminSession(db, {
     userId: user.id,
     workspaceId: user.workspaceId,
     tokenHash: await sha256Hex(token),
     csrfToken: randomToken(24),
     now: input.now,
-    ttlMs: SESSION_TTL_MS,
+    ttlMs: mfaPending ? MFA_PENDING_TTL_MS : SESSION_TTL_MS,
+    mfaPending,
   });
-  return { ok: true, token, user };
+  return { ok: true, token, user, mfaPending };
+}
+
+/** The second factor was given: the session becomes a full one (12 hours from now). */
+export function completeMfa(db: Db, session: SignedIn, now: number): Promise<boolean> {
+  return completeMfaSession(db, session.sessionId, now, SESSION_TTL_MS);
 }
 
 export function signOut(db: Db, session: SignedIn, now: number) {
