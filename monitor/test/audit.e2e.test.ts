@@ -3,6 +3,7 @@
  * the fields (never their values) and the status, refusals included; reads and the messages data plane are
  * not; a key sees only its own workspace's log, newest first, paged.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers.ts';
 
@@ -82,5 +83,45 @@ describe('the audit log', () => {
     const bad = await s.request('GET', '/v1/audit-log?before=key_1', { token: s.creds.apiKey });
     expect(bad.status).toBe(400);
     expect(bad.json.error.field).toBe('before');
+  });
+
+  it('writes a change’s row before the change: no change without its row, an unfinished one says so', async () => {
+    const admin = s.creds.apiKey;
+    const { deviceId } = await s.enrollDevice('Before-and-after phone');
+    const name = async () =>
+      (await s.request('GET', `/v1/devices/${deviceId}`, { token: admin })).json.name as string;
+    const rename = () =>
+      s.request('PATCH', `/v1/devices/${deviceId}`, { token: admin, body: { name: 'Renamed' } });
+    /** Runs `body` while the database refuses writes of `kind` to the audit log (as a full disk would). */
+    async function whileAuditRefuses<T>(kind: 'INSERT' | 'UPDATE', body: () => Promise<T>): Promise<T> {
+      await s.deps.db.run(
+        sql.raw(
+          `CREATE TRIGGER audit_down BEFORE ${kind} ON audit_events BEGIN SELECT RAISE(ABORT, 'disk full'); END`,
+        ),
+      );
+      try {
+        return await body();
+      } finally {
+        await s.deps.db.run(sql.raw('DROP TRIGGER audit_down'));
+      }
+    }
+
+    // The row cannot be written: the change is not made.
+    const refused = await whileAuditRefuses('INSERT', rename);
+    expect(refused.status).toBe(503);
+    expect(refused.json.error.code).toBe('audit_unavailable');
+    expect(await name()).toBe('Before-and-after phone');
+
+    // The change is made, then completing its row fails (as a crash in between would leave it): the row
+    // is there, its outcome unknown.
+    expect((await whileAuditRefuses('UPDATE', rename)).status).toBe(200);
+    expect(await name()).toBe('Renamed');
+    const [latest] = (await s.request('GET', '/v1/audit-log', { token: admin })).json.events;
+    expect(latest).toMatchObject({
+      action: 'PATCH /v1/devices/:id',
+      target: deviceId,
+      fields: ['name'],
+      status: null,
+    });
   });
 });

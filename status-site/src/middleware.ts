@@ -5,7 +5,7 @@
  * the page stays up when the origin is struggling; admin pages: never stored).
  */
 import { defineMiddleware } from 'astro:middleware';
-import { findMovedWorkspace, insertAuditEvent } from '@lifeline/db';
+import { beginAuditEvent, findMovedWorkspace, finishAuditEvent } from '@lifeline/db';
 import { MFA_PAGE, SESSION_COOKIE, sameString, sessionFromToken } from './lib/auth.ts';
 
 export const CSP = [
@@ -31,39 +31,33 @@ function forbidden(message: string): Response {
 }
 
 /**
- * The audit log of the admin pages: each form an admin posted, with the page, its `action`, the `id` it
- * was about, the names of the fields it set (never their values) and the answer's status.
+ * The audit log of the admin pages: each form an admin posts, with the page, its `action`, the `id` it is
+ * about and the names of the fields it sets (never their values). The row is written before the page acts
+ * on the form and completed with the answer's status after, so no change goes unrecorded (a row left
+ * without a status means the outcome is unknown); if it cannot be written, the form is not acted on.
  */
-async function auditAdminForm(
+function auditRow(
   site: App.Locals['site'],
   admin: NonNullable<App.Locals['admin']>,
   path: string,
   form: FormData,
-  status: number,
-): Promise<void> {
+) {
   const action = form.get('action');
   const id = form.get('id');
   const fields = [...new Set([...form.keys()])]
     .filter((k) => k !== 'csrf' && k !== 'action' && k !== 'id')
     .sort();
-  try {
-    await insertAuditEvent(site.db, {
-      workspaceId: admin.workspaceId,
-      at: site.now(),
-      actorKind: 'admin_user',
-      actorId: admin.userId,
-      actorLabel: admin.email,
-      action: `POST ${path}${typeof action === 'string' && action ? ` ${action.slice(0, 40)}` : ''}`,
-      target: typeof id === 'string' && id ? id.slice(0, 64) : null,
-      fields: fields.slice(0, 50),
-      status,
-      requestId: null,
-    });
-  } catch (err) {
-    console.error(
-      JSON.stringify({ level: 'error', msg: 'audit log write failed', error: (err as Error).message }),
-    );
-  }
+  return {
+    workspaceId: admin.workspaceId,
+    at: site.now(),
+    actorKind: 'admin_user' as const,
+    actorId: admin.userId,
+    actorLabel: admin.email,
+    action: `POST ${path}${typeof action === 'string' && action ? ` ${action.slice(0, 40)}` : ''}`,
+    target: typeof id === 'string' && id ? id.slice(0, 64) : null,
+    fields: fields.slice(0, 50),
+    requestId: null,
+  };
 }
 
 export const onRequest = defineMiddleware(async (ctx, next) => {
@@ -96,8 +90,29 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
     ctx.locals.admin = admin;
   }
 
+  let auditSeq: number | null = null;
+  if (form && ctx.locals.admin) {
+    try {
+      auditSeq = await beginAuditEvent(site.db, auditRow(site, ctx.locals.admin, path, form));
+    } catch (err) {
+      console.error(
+        JSON.stringify({ level: 'error', msg: 'audit log write failed', error: (err as Error).message }),
+      );
+      return new Response(
+        'The change could not be recorded in the audit log, so it was not made: try again.',
+        {
+          status: 503,
+          headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+        },
+      );
+    }
+  }
   const res = await next();
-  if (form && ctx.locals.admin) await auditAdminForm(site, ctx.locals.admin, path, form, res.status);
+  if (auditSeq !== null) {
+    await finishAuditEvent(site.db, auditSeq, res.status).catch((err: Error) =>
+      console.error(JSON.stringify({ level: 'error', msg: 'audit log write failed', error: err.message })),
+    );
+  }
   // A status page that moved to another slug: its old address redirects (links in sent emails keep working).
   const old = res.status === 404 && ctx.request.method === 'GET' ? /^\/s\/([^/]+)(\/.*)?$/.exec(path) : null;
   if (old) {

@@ -555,7 +555,8 @@ export interface AuditEventRow {
   action: string;
   target: string | null;
   fields: string[];
-  status: number;
+  /** Null: recorded before the change, outcome unknown. */
+  status: number | null;
 }
 
 export interface WorkspaceSettings {

@@ -4,7 +4,7 @@
  */
 import { insertAdminUserQuery } from '@lifeline/db';
 import { adminUsers } from '@lifeline/db/schema';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/lib/password.ts';
@@ -285,6 +285,31 @@ describe('admin pages', () => {
     );
     expect(serious.map((v) => v.id)).toEqual([]);
     expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
+  });
+
+  it('does not act on a form whose audit row cannot be written', async () => {
+    const exec = (statement: string) => fleet.s.deps.db.run(sql.raw(statement));
+    await page.goto(`${fleet.s.url}/admin/keys`);
+    const before = await page.locator('tbody tr').count();
+    await exec(
+      `CREATE TRIGGER audit_down BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'disk full'); END`,
+    );
+    try {
+      const form = page.locator('form', { has: page.locator('input[value=create-key]') });
+      await form.locator('input[name=name]').fill('Never made');
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/admin/keys') && r.request().method() === 'POST'),
+        form.locator('button').click(),
+      ]);
+      expect(answer.status()).toBe(503);
+      expect(await answer.text()).toContain('so it was not made');
+    } finally {
+      await exec('DROP TRIGGER audit_down');
+    }
+    await page.goto(`${fleet.s.url}/admin/keys`);
+    expect(await page.locator('tbody tr').count()).toBe(before);
+    expect(await page.content()).not.toContain('Never made');
+    errors.length = 0; // the 503 above, reported by the browser as it should be
   });
 
   it('downloads the monthly report from the SLOs page', async () => {

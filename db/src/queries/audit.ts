@@ -6,6 +6,20 @@ export function insertAuditEvent(db: Db, event: NewAuditEvent) {
   return db.insert(auditEvents).values(event);
 }
 
+/** Records a change before it is made (its status still null); returns the row's number for `finishAuditEvent`. */
+export async function beginAuditEvent(db: Db, event: Omit<NewAuditEvent, 'status'>): Promise<number> {
+  const [row] = await db
+    .insert(auditEvents)
+    .values({ ...event, status: null })
+    .returning({ seq: auditEvents.seq });
+  return row!.seq;
+}
+
+/** Completes a change's row with the answer's status. */
+export function finishAuditEvent(db: Db, seq: number, status: number) {
+  return db.update(auditEvents).set({ status }).where(eq(auditEvents.seq, seq));
+}
+
 /** A workspace's audit events, newest first, before the event numbered `beforeSeq` (the previous page's last). */
 export function listAuditEvents(
   db: Db,

@@ -6,7 +6,8 @@ export const auditActorKinds = ['api_key', 'admin_user'] as const;
 /**
  * Who changed what in a workspace, and when: each change an API key or a signed-in admin asked for
  * (refused ones too), never the request's values (they may be secrets or personal data), only the names
- * of the fields it set. Kept as long as the rollups.
+ * of the fields it set. A change's row is written before the change is made and completed with its
+ * status after. Kept as long as the rollups.
  */
 export const auditEvents = sqliteTable(
   'audit_events',
@@ -28,8 +29,12 @@ export const auditEvents = sqliteTable(
     target: text('target'),
     /** Names of the fields the request set (top-level keys of its body or form). */
     fields: text('fields', { mode: 'json' }).$type<string[]>().notNull(),
-    /** The answer's status: 2xx/3xx done, 4xx refused. */
-    status: integer('status').notNull(),
+    /**
+     * The answer's status: 2xx/3xx done, 4xx refused. Null: the row was written before the change (so no
+     * change goes unrecorded) and its outcome never was: the server stopped, or the database failed, in
+     * between.
+     */
+    status: integer('status'),
     requestId: text('request_id'),
   },
   (t) => [

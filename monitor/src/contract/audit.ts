@@ -15,7 +15,10 @@ export const auditEventSchema = z
     fields: z
       .array(z.string())
       .meta({ description: 'Names of the fields the request set; never their values.' }),
-    status: z.number().int().meta({ description: '2xx/3xx: done; 4xx: refused.' }),
+    status: z.number().int().nullable().meta({
+      description:
+        '2xx/3xx: done; 4xx: refused; null: recorded before the change, outcome unknown (the server stopped or the database failed in between).',
+    }),
     requestId: z.string().nullable(),
   })
   .meta({ id: 'AuditEvent' });

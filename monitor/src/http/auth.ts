@@ -2,6 +2,7 @@ import { findActiveApiKeyByHash, findDeviceByTokenHash } from '@lifeline/db';
 import type { ApiKeyScope, Device } from '@lifeline/db/schema';
 import type { Context, MiddlewareHandler } from 'hono';
 import { isApiKeyToken, sha256Hex } from '../secrets.ts';
+import { beginApiAudit } from './audit.ts';
 import type { AppEnv } from './env.ts';
 import { ApiError } from './errors.ts';
 import { SCOPE_DESCRIPTIONS, scopeAllows, scopesAllowing } from './scopes.ts';
@@ -61,6 +62,8 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
       `This API key (scope ${principal.scope}) allows ${SCOPE_DESCRIPTIONS[principal.scope]}; ${c.req.method} ${c.req.path} needs a key with scope ${scopesAllowing(c.req.method, c.req.path).join(' or ')}.`,
     );
   }
+  // A change's audit row is written before the change (http/audit.ts).
+  await beginApiAudit(c);
   await next();
 };
 

@@ -7,5 +7,7 @@ export interface AppEnv {
     requestId: string;
     admin: AdminPrincipal;
     device: DevicePrincipal;
+    /** The audit row written before this change (`http/audit.ts`), completed with the answer's status. */
+    auditSeq: number;
   };
 }
