@@ -6,6 +6,7 @@
  */
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDiscord, FakeSlack } from '../../alerts/test/fakes/chat-webhooks.ts';
 import { FakePushService } from '../../alerts/test/fakes/push-service.ts';
 import { FakeResend } from '../../alerts/test/fakes/resend-api.ts';
 import { tick } from '../src/tick.ts';
@@ -19,6 +20,8 @@ describe('public subscriptions', () => {
   const resend = new FakeResend();
   const push = new FakePushService();
   const hook = new WebhookReceiver('/status-hook');
+  const slack = new FakeSlack();
+  const discord = new FakeDiscord();
   let s: TestServer;
   let key: string;
 
@@ -37,7 +40,7 @@ describe('public subscriptions', () => {
   };
 
   beforeAll(async () => {
-    await Promise.all([resend.start(), push.start(), hook.start()]);
+    await Promise.all([resend.start(), push.start(), hook.start(), slack.start(), discord.start()]);
     s = await startTestServer({
       alerts: {
         resendApiKey: resend.apiKey,
@@ -50,7 +53,7 @@ describe('public subscriptions', () => {
   });
   afterAll(async () => {
     await s?.close();
-    await Promise.all([resend.stop(), push.stop(), hook.stop()]);
+    await Promise.all([resend.stop(), push.stop(), hook.stop(), slack.stop(), discord.stop()]);
   });
 
   it('email: double opt-in, then every update once with one-click unsubscribe headers, then nothing', async () => {
@@ -230,6 +233,70 @@ describe('public subscriptions', () => {
     expect(right.json).toEqual({ unsubscribed: true });
   });
 
+  it('Slack and Discord: the URL kept sealed, each update posted once with an unsubscribe link, a deleted webhook removed', async () => {
+    const slackUrl = slack.webhookUrl('statusPageTK');
+    const sl = await visitor('/api/subscriptions', { channel: 'slack', url: slackUrl });
+    expect(sl.status, JSON.stringify(sl.json)).toBe(201);
+    expect(sl.json.secret).toBeUndefined();
+    const discordUrl = discord.webhookUrl();
+    const dc = await visitor('/api/subscriptions', { channel: 'discord', url: discordUrl });
+    expect(dc.status, JSON.stringify(dc.json)).toBe(201);
+    const listed = JSON.stringify((await admin('GET', '/v1/subscriptions')).json);
+    expect(listed).not.toContain('statusPageTK');
+    expect(listed).toContain(`${slack.url}/…geTK`);
+
+    const [slackBefore, discordBefore] = [slack.received.length, discord.received.length];
+    const created = await admin('POST', '/v1/incidents', {
+      name: 'Carrier delays',
+      impact: 'major',
+      body: 'Vodafone SMS slow.',
+    });
+    await step();
+    const posted = slack.received.slice(slackBefore);
+    expect(posted).toHaveLength(1);
+    const body = posted[0]!.body as {
+      text: string;
+      blocks: { type: string; elements?: { text: string }[] }[];
+    };
+    expect(body.text).toMatch(/^🚨 .*Carrier delays/);
+    const context = body.blocks.find((b) => b.type === 'context')!.elements![0]!.text;
+    expect(context).toContain(`<${s.url}/|`);
+    const unsubscribe = /<(http:\/\/[^|>]+\/subscriptions\/unsubscribe\?token=[^|>]+)\|Unsubscribe>/.exec(
+      context,
+    )?.[1];
+    expect(unsubscribe, context).toBeDefined();
+    const embeds = discord.received.slice(discordBefore)[0]!.body.embeds as {
+      title: string;
+      description: string;
+      color: number;
+    }[];
+    expect(embeds[0]!.title).toContain('Carrier delays');
+    expect(embeds[0]!.description).toMatch(
+      /\[Unsubscribe\]\(http:\/\/.*\/subscriptions\/unsubscribe\?token=/,
+    );
+
+    // Slack's reader unsubscribes by the link; Discord's webhook is deleted.
+    expect((await fetch(unsubscribe!, { method: 'POST' })).status).toBeLessThan(400);
+    discord.delete(discordUrl);
+    await admin('POST', `/v1/incidents/${created.json.id}/updates`, {
+      status: 'resolved',
+      body: 'Back to normal.',
+    });
+    await step();
+    expect(slack.received.length, 'unsubscribed: nothing more').toBe(slackBefore + 1);
+    const rows = (await admin('GET', '/v1/subscriptions')).json.subscriptions;
+    expect(rows.find((r: { id: string }) => r.id === dc.json.id)).toMatchObject({
+      status: 'unsubscribed',
+      unsubscribedReason: 'discord answered 404',
+    });
+    expect(rows.find((r: { id: string }) => r.id === sl.json.id)).toMatchObject({ status: 'unsubscribed' });
+
+    // An http URL (or a private address, on a real installation) is refused, naming the field.
+    const plain = await visitor('/api/subscriptions', { channel: 'slack', url: 'ftp://hooks.example.com/x' });
+    expect(plain.status).toBe(400);
+    expect(plain.json.error.field).toBe('url');
+  });
+
   it('maintenance: announced when scheduled (warning under 24 h), moved, started and ended, once each', async () => {
     const before = hook.got.length;
     const startsAt = s.clock.now() + 2 * HOUR;
@@ -407,13 +474,16 @@ describe('public subscription targets (SSRF guard, as in production)', () => {
   });
   afterAll(() => s?.close());
 
-  it('refuses webhooks and push endpoints on loopback, private or local addresses, and plain-http push', async () => {
+  it('refuses webhooks, chat webhooks and push endpoints on loopback, private or local addresses, and plain http for push and chat', async () => {
     const keys = { p256dh: `B${'A'.repeat(86)}`, auth: 'AAAAAAAAAAAAAAAAAAAAAA' };
     const cases = [
       [{ channel: 'webhook', url: 'http://127.0.0.1:9/x' }, 'url'],
       [{ channel: 'webhook', url: 'http://10.1.2.3/x' }, 'url'],
       [{ channel: 'webhook', url: 'http://[::1]/x' }, 'url'],
       [{ channel: 'webhook', url: 'http://printer.local/x' }, 'url'],
+      [{ channel: 'slack', url: 'https://192.168.1.10/services/T/B/x' }, 'url'],
+      [{ channel: 'slack', url: 'http://hooks.example.com/services/T/B/x' }, 'url'],
+      [{ channel: 'discord', url: 'https://localhost/api/webhooks/1/x' }, 'url'],
       [
         { channel: 'web_push', subscription: { endpoint: 'http://push.example/x', keys } },
         'subscription.endpoint',

@@ -8,13 +8,19 @@ import { type DeliveryResult, resultOfNetworkError, resultOfStatus } from './res
 
 export type ChatService = 'slack' | 'discord';
 
-/** One grouped alert message, as the dispatcher has it. */
+/** One message: a grouped alert (from the dispatcher) or a status page announcement. */
 export interface ChatMessage {
   title: string;
   lines: string[];
   alerts: { severity: string; state: string; kind?: string; subject: string; summary: string }[];
-  /** The admin Alerts page. */
+  /** The admin Alerts page, or the status page. */
   link: string;
+  /** What the link says (default: "Open alerts in Lifeline"). */
+  linkText?: string;
+  /** A second link at the end, e.g. a subscriber's unsubscribe link. */
+  footer?: { text: string; url: string };
+  /** Red, green or neutral; by default red unless every alert has recovered. */
+  tone?: 'problem' | 'ok' | 'info';
   at: Date;
 }
 
@@ -37,9 +43,15 @@ export function escapeSlack(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
-function isRecovery(m: ChatMessage): boolean {
-  return m.alerts.length > 0 && m.alerts.every((a) => a.state === 'resolved' || a.kind === 'resolve');
+function toneOf(m: ChatMessage): 'problem' | 'ok' | 'info' {
+  if (m.tone) return m.tone;
+  return m.alerts.length > 0 && m.alerts.every((a) => a.state === 'resolved' || a.kind === 'resolve')
+    ? 'ok'
+    : 'problem';
 }
+
+const ICON = { problem: '🚨', ok: '✅', info: 'ℹ️' } as const;
+const COLOR = { problem: 0xc62828, ok: 0x2e7d32, info: 0x1565c0 } as const;
 
 function alertList(m: ChatMessage, format: (a: ChatMessage['alerts'][number]) => string): string {
   const listed = m.alerts.slice(0, LISTED_ALERTS).map(format);
@@ -48,7 +60,7 @@ function alertList(m: ChatMessage, format: (a: ChatMessage['alerts'][number]) =>
 }
 
 export function slackPayload(m: ChatMessage): Record<string, unknown> {
-  const icon = isRecovery(m) ? '✅' : '🚨';
+  const icon = ICON[toneOf(m)];
   const lines = m.lines.map(escapeSlack).join('\n');
   const list = alertList(
     m,
@@ -64,14 +76,23 @@ export function slackPayload(m: ChatMessage): Record<string, unknown> {
       ...(list ? [{ type: 'section', text: { type: 'mrkdwn', text: clip(list, SLACK_SECTION_MAX) } }] : []),
       {
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: `<${m.link}|Open alerts in Lifeline> · ${m.at.toISOString()}` }],
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: [
+              `<${m.link}|${escapeSlack(m.linkText ?? 'Open alerts in Lifeline')}>`,
+              m.at.toISOString(),
+              ...(m.footer ? [`<${m.footer.url}|${escapeSlack(m.footer.text)}>`] : []),
+            ].join(' · '),
+          },
+        ],
       },
     ],
   };
 }
 
 export function discordPayload(m: ChatMessage): Record<string, unknown> {
-  const recovery = isRecovery(m);
+  const footer = m.footer ? `\n\n[${m.footer.text}](${m.footer.url})` : '';
   const description = [
     m.lines.join('\n'),
     alertList(m, (a) => `• **${a.subject}**: ${a.summary} (${a.severity})`),
@@ -86,8 +107,9 @@ export function discordPayload(m: ChatMessage): Record<string, unknown> {
       {
         title: clip(m.title, DISCORD_TITLE_MAX),
         url: m.link,
-        description: clip(description, DISCORD_DESCRIPTION_MAX - DISCORD_TITLE_MAX),
-        color: recovery ? 0x2e7d32 : 0xc62828,
+        // The footer link is kept whole: the text before it is what gets cut.
+        description: clip(description, DISCORD_DESCRIPTION_MAX - DISCORD_TITLE_MAX - footer.length) + footer,
+        color: COLOR[toneOf(m)],
         timestamp: m.at.toISOString(),
       },
     ],

@@ -21,6 +21,7 @@ import {
   unsubscribeStatusSubscriber,
 } from '@lifeline/db';
 import type { Notification, StatusAnnouncement, StatusSubscriber, Workspace } from '@lifeline/db/schema';
+import { sendChatWebhook } from '../channels/chat.ts';
 import type { EmailChannel } from '../channels/email.ts';
 import type { DeliveryResult } from '../channels/result.ts';
 import type { createWebPushChannel } from '../channels/web-push.ts';
@@ -140,7 +141,7 @@ export async function dispatchAnnouncements(deps: AnnounceDeps, now: number): Pr
     if (!result.ok && result.gone)
       await unsubscribeStatusSubscriber(db, {
         id: sub.id,
-        reason: `push service answered ${result.status ?? 'gone'}`,
+        reason: `${sub.channel === 'web_push' ? 'push service' : sub.channel} answered ${result.status ?? 'gone'}`,
         now,
       });
   });
@@ -276,6 +277,33 @@ async function send(
         { url: sub.endpoint, secret },
         { id: messageId, type: a.eventType, data: { ...a.data, unsubscribeUrl: links.unsubscribeUrl } },
         new Date(now),
+        10_000,
+        deps.fetch,
+      );
+    }
+    case 'slack':
+    case 'discord': {
+      if (!deps.openSecret || !sub.secretCiphertext)
+        return { ok: false, retryable: true, error: 'no secrets key to open the webhook URL with' };
+      const url = await deps.openSecret(sub.secretCiphertext, sub.id);
+      return sendChatWebhook(
+        sub.channel,
+        url,
+        {
+          title: a.title,
+          lines: a.text.split('\n'),
+          alerts: [],
+          link: page.url,
+          linkText: `${page.name} status`,
+          footer: { text: 'Unsubscribe', url: links.unsubscribeUrl },
+          tone:
+            a.eventType.endsWith('.resolved') || a.eventType.endsWith('.completed')
+              ? 'ok'
+              : a.eventType.startsWith('incident')
+                ? 'problem'
+                : 'info',
+          at: new Date(now),
+        },
         10_000,
         deps.fetch,
       );

@@ -98,7 +98,7 @@ export async function addEndpointSubscriber(
   input: {
     id: string;
     workspaceId: string;
-    channel: 'web_push' | 'webhook';
+    channel: 'web_push' | 'webhook' | 'slack' | 'discord';
     endpoint: string;
     pushKeys?: { p256dh: string; auth: string };
     secretCiphertext?: string;

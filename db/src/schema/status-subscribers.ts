@@ -2,14 +2,15 @@ import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { workspaces } from './workspaces.ts';
 
-export const statusSubscriberChannels = ['email', 'web_push', 'webhook'] as const;
+export const statusSubscriberChannels = ['email', 'web_push', 'webhook', 'slack', 'discord'] as const;
 export type StatusSubscriberChannel = (typeof statusSubscriberChannels)[number];
 export const statusSubscriberStatuses = ['pending', 'confirmed', 'unsubscribed'] as const;
 export type StatusSubscriberStatus = (typeof statusSubscriberStatuses)[number];
 
 /**
  * A visitor who subscribed to a workspace's incident and maintenance updates: by email (pending until
- * they confirm the address: double opt-in), by web push from their browser, or by webhook. Only
+ * they confirm the address: double opt-in), by web push from their browser, by webhook, or in a Slack or
+ * Discord channel. Only
  * `confirmed` subscribers hear of announcements. Confirmation and unsubscribe links carry tokens derived
  * from the installation's secrets key (HMAC of the subscriber id), so no token is stored at all.
  */
@@ -23,11 +24,14 @@ export const statusSubscribers = sqliteTable(
     channel: text('channel', { enum: statusSubscriberChannels }).notNull(),
     /** Email channel: the address, lower-cased. */
     email: text('email'),
-    /** Web push: the push service endpoint; webhook: the URL. */
+    /** Web push: the push service endpoint; webhook: the URL; Slack and Discord: the URL redacted. */
     endpoint: text('endpoint'),
     /** Web push: the browser's `p256dh` and `auth` keys. */
     pushKeys: text('push_keys', { mode: 'json' }).$type<{ p256dh: string; auth: string } | null>(),
-    /** Webhook: AES-GCM ciphertext of its `whsec_…` signing secret (shown once when subscribing). */
+    /**
+     * Webhook: AES-GCM ciphertext of its `whsec_…` signing secret (shown once when subscribing); Slack and
+     * Discord: of the webhook URL (the URL is the credential).
+     */
     secretCiphertext: text('secret_ciphertext'),
     status: text('status', { enum: statusSubscriberStatuses }).notNull(),
     createdAt: integer('created_at').notNull(),

@@ -12,6 +12,16 @@ export const newStatusSubscriptionSchema = z
   .discriminatedUnion('channel', [
     z.strictObject({ channel: z.literal('email'), email: z.email().max(254) }),
     z.strictObject({ channel: z.literal('webhook'), url: webhookUrl }),
+    z.strictObject({
+      channel: z.literal('slack'),
+      url: webhookUrl.meta({
+        description: 'A Slack (or Slack-compatible) incoming-webhook URL, https. Kept sealed.',
+      }),
+    }),
+    z.strictObject({
+      channel: z.literal('discord'),
+      url: webhookUrl.meta({ description: 'A Discord webhook URL, https. Kept sealed.' }),
+    }),
     z.strictObject({ channel: z.literal('web_push'), subscription: pushSubscriptionSchema }),
   ])
   .meta({ id: 'NewStatusSubscription' });

@@ -8,6 +8,7 @@
  * for each purpose, so no token is stored at all and a confirm link cannot unsubscribe (nor the other
  * way round). Rotating SECRETS_KEY invalidates the links in emails already sent.
  */
+import { redactChatUrl } from '@lifeline/alerts';
 import {
   addEmailSubscriber,
   addEndpointSubscriber,
@@ -197,6 +198,23 @@ export async function subscribe(
         now,
       });
       return { status: 'confirmed', subscriber, secret, confirmationQueued: false };
+    }
+    case 'slack':
+    case 'discord': {
+      // The URL is the credential: sealed, and only its redacted form stored in the clear.
+      checkSubscriptionTarget(body.url, 'url', { allowPrivate, httpsOnly: true });
+      const endpoint = redactChatUrl(body.url);
+      const existing = await findStatusSubscriberByEndpoint(db, workspaceId, endpoint);
+      const id = existing?.id ?? newId('sub', now);
+      const subscriber = await addEndpointSubscriber(db, {
+        id,
+        workspaceId,
+        channel: body.channel,
+        endpoint,
+        secretCiphertext: await secretBox.seal(body.url, statusWebhookSecretContext(id)),
+        now,
+      });
+      return { status: 'confirmed', subscriber, confirmationQueued: false };
     }
   }
 }
