@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       TICK_INTERVAL_S: 5,
       RETENTION_DAYS: 7,
       ROLLUP_RETENTION_DAYS: 400,
+      MESSAGE_RETENTION_DAYS: 30,
       HEARTBEAT_INTERVAL_S: 30,
       ALERT_EMAIL_FROM: 'Lifeline <alerts@lifeline.invalid>',
       BACKUP_INTERVAL_H: 24,

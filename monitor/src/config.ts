@@ -28,6 +28,8 @@ export const configSchema = z.object({
     .optional(),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(95).max(3650).default(400),
+  /** Customers' messages and webhook deliveries; longer than any message's TTL (7 days). */
+  MESSAGE_RETENTION_DAYS: z.coerce.number().int().min(8).max(3650).default(30),
   /** Scheduled backups of a `file:` database go here (unset: none; `npm run backup` still works). */
   BACKUP_DIR: z.string().min(1).optional(),
   BACKUP_INTERVAL_H: z.coerce.number().int().min(1).max(168).default(24),

@@ -24,7 +24,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = jsonLogger(config.LOG_LEVEL);
-  configureRetention({ rawDays: config.RETENTION_DAYS, rollupDays: config.ROLLUP_RETENTION_DAYS });
+  configureRetention({
+    rawDays: config.RETENTION_DAYS,
+    rollupDays: config.ROLLUP_RETENTION_DAYS,
+    messageDays: config.MESSAGE_RETENTION_DAYS,
+  });
   let server: Awaited<ReturnType<typeof startNodeServer>>;
   try {
     server = await startNodeServer({

@@ -1,11 +1,15 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
+import { idTimePrefix } from '../ids.ts';
 import {
   heartbeats,
+  messageEvents,
+  messages,
   notificationAttempts,
   notifications,
   statusAnnouncements,
   statusSubscribers,
+  webhookDeliveries,
 } from '../schema/index.ts';
 
 /** Deletes up to `limit` raw heartbeats received before `before` (bounded, so a tick never stalls). */
@@ -47,5 +51,30 @@ export function pruneUnconfirmedSubscribersQuery(db: Db, before: number, limit: 
       AND NOT EXISTS (SELECT 1 FROM ${notifications} WHERE ${notifications.subscriptionId} = ${statusSubscribers.id}
         AND ${notifications.status} = 'pending')
       LIMIT ${limit})`,
+  );
+}
+
+/**
+ * Customers' messages created before `before` (their recipients and texts are personal data), with their
+ * events, oldest first, `limit` at a time: message ids sort by creation time, so this reads the primary
+ * key from its start. A message a queue or a phone still holds is kept (none is, long past every TTL).
+ */
+export function pruneMessagesQueries(db: Db, before: number, limit: number) {
+  const doomed = sql`SELECT ${messages.id} FROM ${messages}
+    WHERE ${messages.id} < ${idTimePrefix('msg', before)} AND ${messages.purpose} = 'customer'
+      AND ${messages.status} NOT IN ('queued', 'leased', 'submitted')
+    ORDER BY ${messages.id} LIMIT ${limit}`;
+  return [
+    db.run(sql`DELETE FROM ${messageEvents} WHERE ${messageEvents.messageId} IN (${doomed})`),
+    db.run(sql`DELETE FROM ${messages} WHERE ${messages.id} IN (${doomed})`),
+  ];
+}
+
+/** Settled webhook deliveries (delivered or dead) last attempted before `before`; never a pending one. */
+export function pruneWebhookDeliveriesQuery(db: Db, before: number, limit: number) {
+  return db.run(
+    sql`DELETE FROM ${webhookDeliveries} WHERE ${webhookDeliveries.id} IN (SELECT ${webhookDeliveries.id}
+      FROM ${webhookDeliveries} WHERE ${webhookDeliveries.status} IN ('delivered', 'dead')
+        AND ${webhookDeliveries.nextAttemptAt} < ${before} LIMIT ${limit})`,
   );
 }

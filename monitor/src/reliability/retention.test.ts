@@ -1,3 +1,4 @@
+import { newId } from '@lifeline/db';
 import {
   auditEvents,
   heartbeats,
@@ -9,10 +10,17 @@ import {
   statusAnnouncements,
   statusSubscribers,
   uptimeRollups,
+  webhookDeliveries,
 } from '@lifeline/db/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/helpers.ts';
-import { alignToRetention, DEFAULT_RETENTION, pruneExpired } from './retention.ts';
+import {
+  alignToRetention,
+  configureRetention,
+  DEFAULT_RETENTION,
+  pruneExpired,
+  pruneIfDue,
+} from './retention.ts';
 
 const DAY = 86_400_000;
 const H = 3_600_000;
@@ -245,5 +253,107 @@ describe('pruneExpired', () => {
     await pruneExpired(s.deps.db, now);
     const left = await s.deps.db.select().from(auditEvents);
     expect(left.map((e) => e.at)).toEqual([now - (DEFAULT_RETENTION.rollupDays - 1) * DAY]);
+  });
+
+  it('forgets customers’ messages, their events and settled webhook deliveries after 30 days, never a held one', async () => {
+    const now = s.clock.now();
+    const message = (
+      createdAt: number,
+      status: 'delivered' | 'queued' | 'failed',
+      purpose: 'customer' | 'canary' = 'customer',
+    ) => ({
+      id: newId('msg', createdAt),
+      workspaceId: s.creds.workspaceId,
+      recipient: '+447700900123',
+      body: 'Your code is 123456',
+      encoding: 'gsm7' as const,
+      segments: 1,
+      status,
+      stateRank: status === 'queued' ? 0 : 5,
+      attempt: 1,
+      purpose,
+      createdAt,
+      updatedAt: createdAt,
+      expiresAt: createdAt + DAY,
+      deadlineAt: createdAt + DAY,
+    });
+    const old = message(now - 31 * DAY, 'delivered');
+    const oldFailed = message(now - 40 * DAY, 'failed');
+    const oldQueued = message(now - 31 * DAY, 'queued');
+    const recent = message(now - 29 * DAY, 'delivered');
+    await s.deps.db.insert(messages).values([old, oldFailed, oldQueued, recent]);
+    await s.deps.db.insert(messageEvents).values(
+      [old, oldFailed, recent].map((m) => ({
+        messageId: m.id,
+        workspaceId: m.workspaceId,
+        attempt: 1,
+        status: m.status,
+        at: m.createdAt,
+        source: 'device' as const,
+        applied: true,
+      })),
+    );
+    const delivery = (id: string, status: 'delivered' | 'dead' | 'pending', at: number) => ({
+      id,
+      workspaceId: s.creds.workspaceId,
+      webhookId: 'wh_x',
+      eventType: 'message.delivered',
+      payload: { to: '+447700900123' },
+      dedupKey: id,
+      status,
+      nextAttemptAt: at,
+      deadlineAt: at + DAY,
+      createdAt: at,
+    });
+    await s.deps.db
+      .insert(webhookDeliveries)
+      .values([
+        delivery('whd_old', 'delivered', now - 31 * DAY),
+        delivery('whd_dead', 'dead', now - 35 * DAY),
+        delivery('whd_stuck', 'pending', now - 31 * DAY),
+        delivery('whd_new', 'delivered', now - 2 * DAY),
+      ]);
+
+    await pruneExpired(s.deps.db, now);
+    const ids = (await s.deps.db.select({ id: messages.id }).from(messages)).map((m) => m.id);
+    expect(ids).toEqual(expect.arrayContaining([oldQueued.id, recent.id]));
+    expect(ids).not.toContain(old.id);
+    expect(ids).not.toContain(oldFailed.id);
+    const events = (await s.deps.db.select().from(messageEvents)).map((e) => e.messageId);
+    expect(events).toContain(recent.id);
+    expect(events).not.toContain(old.id);
+    expect(events).not.toContain(oldFailed.id);
+    const deliveries = (await s.deps.db.select({ id: webhookDeliveries.id }).from(webhookDeliveries)).map(
+      (d) => d.id,
+    );
+    expect(deliveries.sort()).toEqual(['whd_new', 'whd_stuck']);
+  });
+
+  it('follows the configured retention (MESSAGE_RETENTION_DAYS and the others), also on the tick', async () => {
+    const now = s.clock.now() + 400 * DAY; // past the previous hourly prune
+    const older = { id: newId('msg', now - 12 * DAY) };
+    await s.deps.db.insert(messages).values({
+      id: older.id,
+      workspaceId: s.creds.workspaceId,
+      recipient: '+447700900123',
+      body: 'x',
+      encoding: 'gsm7',
+      segments: 1,
+      status: 'delivered',
+      stateRank: 5,
+      attempt: 1,
+      createdAt: now - 12 * DAY,
+      updatedAt: now - 12 * DAY,
+      expiresAt: now,
+      deadlineAt: now,
+    });
+    configureRetention({ ...DEFAULT_RETENTION, messageDays: 10 });
+    try {
+      expect(await pruneIfDue(s.deps.db, now)).toBe(true);
+    } finally {
+      configureRetention(DEFAULT_RETENTION);
+    }
+    const ids = (await s.deps.db.select({ id: messages.id }).from(messages)).map((m) => m.id);
+    expect(ids).not.toContain(older.id);
   });
 });

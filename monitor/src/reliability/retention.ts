@@ -2,11 +2,13 @@ import {
   type Db,
   pruneAuditEventsQuery,
   pruneHeartbeatsQuery,
+  pruneMessagesQueries,
   pruneOutboxQueries,
   pruneProbeResultsQuery,
   pruneRollupsQueries,
   pruneSmsCanariesQueries,
   pruneUnconfirmedSubscribersQuery,
+  pruneWebhookDeliveriesQuery,
 } from '@lifeline/db';
 import type { Granularity } from '@lifeline/db/schema';
 import { GRANULARITY_MS } from '../domain/buckets.ts';
@@ -22,13 +24,18 @@ export interface RetentionPolicy {
   rawDays: number;
   /** Day rollups (default 400 days). */
   rollupDays: number;
+  /** Customers' messages (recipients, texts, events) and settled webhook deliveries (default 30 days). */
+  messageDays: number;
 }
 
-export const DEFAULT_RETENTION: RetentionPolicy = { rawDays: 7, rollupDays: 400 };
+export const DEFAULT_RETENTION: RetentionPolicy = { rawDays: 7, rollupDays: 400, messageDays: 30 };
 
 let configured: RetentionPolicy = DEFAULT_RETENTION;
 
-/** Sets this process's retention from the configuration (RETENTION_DAYS, ROLLUP_RETENTION_DAYS), once at start. */
+/**
+ * Sets this process's retention from the configuration (RETENTION_DAYS, ROLLUP_RETENTION_DAYS,
+ * MESSAGE_RETENTION_DAYS), once at start.
+ */
 export function configureRetention(policy: RetentionPolicy): void {
   configured = policy;
 }
@@ -70,6 +77,9 @@ export async function pruneExpired(db: Db, now: number, policy: RetentionPolicy 
     // SMS canaries (and their messages, which no customer sees) live as long as the probe results.
     ...pruneSmsCanariesQueries(db, now - policy.rawDays * DAY, 1_000),
     ...pruneOutboxQueries(db, now - OUTBOX_KEEP_MS, 5_000),
+    // Delivery figures live on in the rollups; the messages themselves (personal data) do not.
+    ...pruneMessagesQueries(db, now - policy.messageDays * DAY, 5_000),
+    pruneWebhookDeliveriesQuery(db, now - policy.messageDays * DAY, 5_000),
     pruneUnconfirmedSubscribersQuery(db, now - UNCONFIRMED_KEEP_MS, 1_000),
     // The audit log is kept as long as the daily figures it may explain.
     pruneAuditEventsQuery(db, now - keep.day, 5_000),
@@ -88,7 +98,7 @@ let lastPruneAt = Number.NEGATIVE_INFINITY;
 export async function pruneIfDue(
   db: Db,
   now: number,
-  policy: RetentionPolicy = DEFAULT_RETENTION,
+  policy: RetentionPolicy = configured,
 ): Promise<boolean> {
   if (now - lastPruneAt < 3_600_000) return false;
   lastPruneAt = now;
