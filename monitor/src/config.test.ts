@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, retentionFromEnv } from './config.ts';
 
 describe('loadConfig', () => {
   it('has safe defaults for the embedded setup', () => {
@@ -56,5 +56,20 @@ describe('loadConfig', () => {
 
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(8787);
+  });
+});
+
+describe('retentionFromEnv', () => {
+  it('reads the retention settings alone, with the same defaults and bounds (a Worker env holds bindings too)', () => {
+    expect(retentionFromEnv({ DB: { prepare() {} }, LOG_LEVEL: 'warn' })).toEqual({
+      rawDays: 7,
+      rollupDays: 400,
+      messageDays: 30,
+    });
+    expect(retentionFromEnv({ RETENTION_DAYS: '3', MESSAGE_RETENTION_DAYS: '90' })).toMatchObject({
+      rawDays: 3,
+      messageDays: 90,
+    });
+    expect(() => retentionFromEnv({ MESSAGE_RETENTION_DAYS: '7' })).toThrow(/MESSAGE_RETENTION_DAYS:/);
   });
 });

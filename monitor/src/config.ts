@@ -73,3 +73,33 @@ export function loadConfigOrReport(env: Record<string, string | undefined>): Con
     return null;
   }
 }
+
+const retentionSchema = configSchema.pick({
+  RETENTION_DAYS: true,
+  ROLLUP_RETENTION_DAYS: true,
+  MESSAGE_RETENTION_DAYS: true,
+});
+
+/**
+ * The retention settings alone, from an environment that may hold other things (a Worker's `env`): the
+ * same names, defaults and bounds as on Node. A bad value throws a ConfigError naming it.
+ */
+export function retentionFromEnv(env: Record<string, unknown>): {
+  rawDays: number;
+  rollupDays: number;
+  messageDays: number;
+} {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k in retentionSchema.shape && v !== undefined && v !== ''),
+  );
+  const result = retentionSchema.safeParse(present);
+  if (!result.success)
+    throw new ConfigError(
+      `Invalid configuration:\n${result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
+  return {
+    rawDays: result.data.RETENTION_DAYS,
+    rollupDays: result.data.ROLLUP_RETENTION_DAYS,
+    messageDays: result.data.MESSAGE_RETENTION_DAYS,
+  };
+}

@@ -5,7 +5,7 @@
 import { CronJob } from 'cron';
 import { bootstrapFirstRun, firstRunBanner } from './bootstrap.ts';
 import { systemClock } from './clock.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, retentionFromEnv } from './config.ts';
 import { jsonLogger } from './logger.ts';
 import { configureRetention } from './reliability/retention.ts';
 import { startNodeServer } from './server.ts';
@@ -24,11 +24,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = jsonLogger(config.LOG_LEVEL);
-  configureRetention({
-    rawDays: config.RETENTION_DAYS,
-    rollupDays: config.ROLLUP_RETENTION_DAYS,
-    messageDays: config.MESSAGE_RETENTION_DAYS,
-  });
+  configureRetention(retentionFromEnv(config));
   let server: Awaited<ReturnType<typeof startNodeServer>>;
   try {
     server = await startNodeServer({

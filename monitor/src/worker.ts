@@ -15,12 +15,14 @@ import type { SiteLocals } from '../../status-site/src/read-model.ts';
 import { createAlertChannels, defaultVapidSubject } from './alerting/channels.ts';
 import { createApp } from './app.ts';
 import { systemClock } from './clock.ts';
+import { retentionFromEnv } from './config.ts';
 import type { Deps } from './deps.ts';
 import { createAuthCache } from './http/auth-cache.ts';
 import { DirectWriter } from './ingest/group-commit.ts';
 import { createHeartbeatFlush } from './ingest/heartbeats.ts';
 import { jsonLogger } from './logger.ts';
 import { WorkNotifier } from './pipeline/notifier.ts';
+import { configureRetention } from './reliability/retention.ts';
 import { SecretBox } from './secret-box.ts';
 import { isSitePath, siteContext } from './site/context.ts';
 import { CustomDomains, hostOf, mayBeMapped } from './site/custom-domains.ts';
@@ -49,6 +51,10 @@ export interface Env {
   ALERT_EMAIL_FROM?: string;
   /** The contact push services see; default PUBLIC_URL if https, else a placeholder mailbox. */
   VAPID_SUBJECT?: string;
+  /** Retention in days, as on Node (`[vars]`; defaults 7, 400 and 30). */
+  RETENTION_DAYS?: string;
+  ROLLUP_RETENTION_DAYS?: string;
+  MESSAGE_RETENTION_DAYS?: string;
 }
 
 /**
@@ -81,6 +87,7 @@ function getIsolate(env: Env): Promise<Isolate> {
 }
 
 async function buildIsolate(env: Env): Promise<Isolate> {
+  configureRetention(retentionFromEnv(env as unknown as Record<string, unknown>));
   const database = await openDatabase(env);
   // Workspaces edge:bootstrap's SQL made get their default components and alert rules (also on each Cron event).
   await ensureWorkspaceDefaults(database.db, Date.now());
