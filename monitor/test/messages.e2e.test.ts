@@ -382,4 +382,65 @@ describe('routing and delivery', () => {
     expect(res.json.messages).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
+
+  it('holds a scheduled message until its time, then a waiting phone gets it; its TTL counts from then', async () => {
+    const d = await TestDevice.enroll(s, 'scheduled', ledger);
+    await d.heartbeat();
+    const at = s.clock.now() + 10 * 60_000;
+    const res = await s.request('POST', '/v1/messages', {
+      token: s.creds.apiKey,
+      body: { to: '+447700900555', text: 'Your appointment is at 3pm', sendAt: at, ttlS: 600 },
+    });
+    expect(res.status, JSON.stringify(res.json)).toBe(201);
+    expect(res.json).toMatchObject({ status: 'queued', sendAt: at, expiresAt: at + 600_000 });
+    expect(await d.poll(), 'not before its time').toEqual([]);
+    s.clock.advance(9 * 60_000);
+    await d.heartbeat();
+    await tick(s.deps, s.clock.now());
+    expect(await d.poll()).toEqual([]);
+
+    // A phone waiting in a long poll when the time comes gets it at the poll's next look (every 2 s), not
+    // at its timeout.
+    s.clock.advance(60_000 - 1_000);
+    await d.heartbeat();
+    const started = Date.now();
+    const waiting = s.request('GET', '/v1/devices/me/outbox?wait=10', { token: d.token });
+    await new Promise((r) => setTimeout(r, 300));
+    s.clock.advance(2_000);
+    const woken = await waiting;
+    expect(woken.json.messages.map((m: { id: string }) => m.id)).toEqual([res.json.id]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    // Scheduled and not yet due, a message can be cancelled.
+    const later = await s.request('POST', '/v1/messages', {
+      token: s.creds.apiKey,
+      body: { to: '+447700900556', text: 'Later', sendAt: s.clock.now() + 86_400_000 },
+    });
+    const cancelled = await s.request('POST', `/v1/messages/${later.json.id}/cancel`, {
+      token: s.creds.apiKey,
+    });
+    expect(cancelled.json.status).toBe('cancelled');
+  });
+
+  it('refuses a sendAt in the past or more than 30 days ahead, naming the field; a few seconds late is now', async () => {
+    const now = s.clock.now();
+    const one = await s.request('POST', '/v1/messages', {
+      token: s.creds.apiKey,
+      body: { to: '+447700900557', text: 'x', sendAt: now - 3_600_000 },
+    });
+    expect(one.status).toBe(400);
+    expect(one.json.error.field).toBe('sendAt');
+    const batch = await sendBatch([
+      { to: '+447700900558' },
+      { to: '+447700900559', sendAt: now + 31 * 86_400_000 } as never,
+    ]);
+    expect(batch.status).toBe(400);
+    expect(batch.json.error.field).toBe('messages.1.sendAt');
+    const seconds = await s.request('POST', '/v1/messages', {
+      token: s.creds.apiKey,
+      body: { to: '+447700900560', text: 'x', sendAt: now - 2_000 },
+    });
+    expect(seconds.status).toBe(201);
+    expect(seconds.json.sendAt).toBeNull();
+  });
 });

@@ -135,6 +135,21 @@ describe('admin pages', () => {
     const statuses = await page.locator('tbody tr td:nth-child(2)').allTextContents();
     expect(statuses).toEqual(expect.arrayContaining(['queued', 'leased', 'submitted', 'sent', 'delivered']));
 
+    // A scheduled message says when it will go.
+    const sendAt = fleet.s.clock.now() + 3 * 3_600_000;
+    const scheduled = await fleet.s.request('POST', '/v1/messages', {
+      token: fleet.s.creds.apiKey,
+      body: { to: '+447700900777', text: 'Later', sendAt },
+    });
+    expect(scheduled.status).toBe(201);
+    await page.goto(`${fleet.s.url}/admin/messages?status=queued`);
+    const row = page.locator('tbody tr', { hasText: scheduled.json.id });
+    expect(await row.textContent()).toContain('queued, scheduled for');
+    await row.locator('a').click();
+    await page.waitForURL(/\/admin\/messages\/msg_/);
+    expect(await page.locator('dt', { hasText: 'Scheduled for' }).count()).toBe(1);
+    await fleet.s.request('POST', `/v1/messages/${scheduled.json.id}/cancel`, { token: fleet.s.creds.apiKey });
+
     await page.goto(`${fleet.s.url}/admin/devices`);
     await page.click('tbody tr:first-child a');
     await page.waitForURL(/\/admin\/devices\/dev_/);

@@ -61,6 +61,8 @@ export const messages = sqliteTable(
      */
     purpose: text('purpose', { enum: messagePurposes }).notNull().default('customer'),
     pinnedSimSlot: integer('pinned_sim_slot'),
+    /** A scheduled message: not sent before this time (its TTL counts from it). */
+    sendAt: integer('send_at'),
   },
   (t) => [
     uniqueIndex('messages_idempotency_idx').on(t.workspaceId, t.idempotencyKey),

@@ -42,6 +42,10 @@ export const newMessageSchema = z
       .optional()
       .meta({ description: 'Only devices of this group may send it.' }),
     metadata: metadata.optional(),
+    sendAt: z.number().int().min(0).optional().meta({
+      description:
+        'Schedule it: not sent before this time (ms since 1970, UTC; at most 30 days ahead). Its TTL counts from then.',
+    }),
   })
   .meta({ id: 'NewMessage' });
 
@@ -74,6 +78,11 @@ export const messageSchema = z
     to: z.string(),
     text: z.string(),
     status: z.enum(messageStates),
+    sendAt: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'When a scheduled message may be sent; null: at once.' }),
     encoding: z.enum(['gsm7', 'ucs2']),
     segments: z.number().int(),
     deviceId: z.string().nullable(),

@@ -41,6 +41,7 @@ export async function acceptMessages(
     if (replay) return { messages: replay, replayed: true };
   }
 
+  checkSendTimes(items, now, input.batch);
   await checkPreferredDevices(db, workspaceId, items);
   const rows = items.map((item, i) => newMessageRow(workspaceId, item, keys[i]!, hashes[i]!, now));
   const queries = [];
@@ -106,6 +107,27 @@ function matchReplay(
   return found.length === items.length ? found : null;
 }
 
+/** How far ahead a message may be scheduled. */
+export const MAX_SCHEDULE_AHEAD_MS = 30 * 86_400_000;
+/** A `sendAt` this far in the past is a mistake (a clock or a unit off), not "now". */
+const PAST_SEND_AT_SLACK_MS = 5 * 60_000;
+
+function checkSendTimes(items: NewMessage[], now: number, batch: boolean) {
+  items.forEach((item, i) => {
+    if (item.sendAt === undefined) return;
+    const field = batch ? `messages.${i}.sendAt` : 'sendAt';
+    if (item.sendAt > now + MAX_SCHEDULE_AHEAD_MS)
+      throw new ApiError(400, 'invalid_request', 'sendAt may be at most 30 days ahead.', field);
+    if (item.sendAt < now - PAST_SEND_AT_SLACK_MS)
+      throw new ApiError(
+        400,
+        'invalid_request',
+        'sendAt is in the past (milliseconds since 1970, UTC); leave it out to send now.',
+        field,
+      );
+  });
+}
+
 async function checkPreferredDevices(db: Db, workspaceId: string, items: NewMessage[]) {
   const wanted = new Set(items.map((i) => i.deviceId).filter((d): d is string => Boolean(d)));
   if (wanted.size === 0) return;
@@ -118,16 +140,20 @@ async function checkPreferredDevices(db: Db, workspaceId: string, items: NewMess
   });
 }
 
-/** A new queued message (the API's, or with `purpose` and `pinnedSimSlot` changed, an SMS canary). */
+/**
+ * A new queued message (the API's, or with `purpose` and `pinnedSimSlot` changed, an SMS canary). A
+ * scheduled one (`sendAt` later than now) is not routed before then, and its TTL counts from then.
+ */
 export function newMessageRow(
   workspaceId: string,
-  item: Pick<NewMessage, 'to' | 'text' | 'ttlS' | 'deviceId' | 'group' | 'metadata'>,
+  item: Pick<NewMessage, 'to' | 'text' | 'ttlS' | 'deviceId' | 'group' | 'metadata' | 'sendAt'>,
   key: string | null,
   hash: string | null,
   now: number,
 ): Message {
   const { encoding, segments } = smsSegments(item.text);
-  const expiresAt = now + item.ttlS * 1000;
+  const sendAt = item.sendAt !== undefined && item.sendAt > now ? item.sendAt : null;
+  const expiresAt = (sendAt ?? now) + item.ttlS * 1000;
   return {
     id: newId('msg', now),
     workspaceId,
@@ -151,7 +177,8 @@ export function newMessageRow(
     expiresAt,
     // A queued message's deadline is its TTL.
     deadlineAt: expiresAt,
-    nextAttemptAt: null,
+    // The routing pass skips queued messages whose next attempt is still ahead.
+    nextAttemptAt: sendAt,
     leasedAt: null,
     routedDeviceId: null,
     routedSimSlot: null,
@@ -165,6 +192,7 @@ export function newMessageRow(
     errorMessage: null,
     purpose: 'customer',
     pinnedSimSlot: null,
+    sendAt,
   };
 }
 

@@ -7,6 +7,7 @@ export function toMessageView(m: Message, events?: MessageEvent[]): MessageView 
     to: m.recipient,
     text: m.body,
     status: m.status,
+    sendAt: m.sendAt,
     encoding: m.encoding,
     segments: m.segments,
     deviceId: m.deviceId,
