@@ -148,7 +148,9 @@ describe('admin pages', () => {
     await row.locator('a').click();
     await page.waitForURL(/\/admin\/messages\/msg_/);
     expect(await page.locator('dt', { hasText: 'Scheduled for' }).count()).toBe(1);
-    await fleet.s.request('POST', `/v1/messages/${scheduled.json.id}/cancel`, { token: fleet.s.creds.apiKey });
+    await fleet.s.request('POST', `/v1/messages/${scheduled.json.id}/cancel`, {
+      token: fleet.s.creds.apiKey,
+    });
 
     await page.goto(`${fleet.s.url}/admin/devices`);
     await page.click('tbody tr:first-child a');
