@@ -55,14 +55,15 @@ export function pruneUnconfirmedSubscribersQuery(db: Db, before: number, limit: 
 }
 
 /**
- * Customers' messages created before `before` (their recipients and texts are personal data), with their
- * events, oldest first, `limit` at a time: message ids sort by creation time, so this reads the primary
- * key from its start. A message a queue or a phone still holds is kept (none is, long past every TTL).
+ * Customers' messages created and last changed before `before` (their recipients and texts are personal
+ * data), with their events, oldest first, `limit` at a time: message ids sort by creation time, so this
+ * reads the primary key from its start. A message a queue or a phone still holds is kept, and so is one
+ * that changed since (a message scheduled weeks ahead is kept that long after it went).
  */
 export function pruneMessagesQueries(db: Db, before: number, limit: number) {
   const doomed = sql`SELECT ${messages.id} FROM ${messages}
     WHERE ${messages.id} < ${idTimePrefix('msg', before)} AND ${messages.purpose} = 'customer'
-      AND ${messages.status} NOT IN ('queued', 'leased', 'submitted')
+      AND ${messages.status} NOT IN ('queued', 'leased', 'submitted') AND ${messages.updatedAt} < ${before}
     ORDER BY ${messages.id} LIMIT ${limit}`;
   return [
     db.run(sql`DELETE FROM ${messageEvents} WHERE ${messageEvents.messageId} IN (${doomed})`),

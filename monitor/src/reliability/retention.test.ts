@@ -278,10 +278,12 @@ describe('pruneExpired', () => {
       deadlineAt: createdAt + DAY,
     });
     const old = message(now - 31 * DAY, 'delivered');
+    // Scheduled 25 days ahead when it was made, sent 6 days ago: kept for its retention after it went.
+    const sentLate = { ...message(now - 31 * DAY, 'delivered'), updatedAt: now - 6 * DAY };
     const oldFailed = message(now - 40 * DAY, 'failed');
     const oldQueued = message(now - 31 * DAY, 'queued');
     const recent = message(now - 29 * DAY, 'delivered');
-    await s.deps.db.insert(messages).values([old, oldFailed, oldQueued, recent]);
+    await s.deps.db.insert(messages).values([old, oldFailed, oldQueued, recent, sentLate]);
     await s.deps.db.insert(messageEvents).values(
       [old, oldFailed, recent].map((m) => ({
         messageId: m.id,
@@ -316,7 +318,7 @@ describe('pruneExpired', () => {
 
     await pruneExpired(s.deps.db, now);
     const ids = (await s.deps.db.select({ id: messages.id }).from(messages)).map((m) => m.id);
-    expect(ids).toEqual(expect.arrayContaining([oldQueued.id, recent.id]));
+    expect(ids).toEqual(expect.arrayContaining([oldQueued.id, recent.id, sentLate.id]));
     expect(ids).not.toContain(old.id);
     expect(ids).not.toContain(oldFailed.id);
     const events = (await s.deps.db.select().from(messageEvents)).map((e) => e.messageId);
