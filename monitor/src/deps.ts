@@ -1,5 +1,6 @@
 import type { Db } from '@lifeline/db';
 import type { AlertChannels } from './alerting/channels.ts';
+import type { BackupScheduler } from './backup/scheduler.ts';
 import type { Clock } from './clock.ts';
 import type { AuthCache } from './http/auth-cache.ts';
 import type { Writer } from './ingest/group-commit.ts';
@@ -39,6 +40,8 @@ export interface Deps {
    * and plain http push endpoints. Off in production (SSRF guard); tests turn it on for their local fakes.
    */
   allowPrivateSubscriptionTargets?: boolean;
+  /** Scheduled backups on Node (`BACKUP_DIR`): their state is in the default workspace's metrics. */
+  backups?: BackupScheduler;
   /** Status pages served on workspaces' own host names (`site/custom-domains.ts`); absent: none. */
   customDomains?: CustomDomains;
 }

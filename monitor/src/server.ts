@@ -136,6 +136,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     options.backup && databasePath !== null
       ? new BackupScheduler({ databasePath, schedule: options.backup, logger })
       : null;
+  if (backups) deps.backups = backups;
   const app = createApp(deps);
   const api = getRequestListener(app.fetch);
   let site: Awaited<ReturnType<typeof loadSite>> | null = null;

@@ -127,6 +127,17 @@ describe('scheduled backups (BACKUP_DIR)', () => {
         t.clock.advance(DAY);
       }
       expect(await readdir(dir)).toEqual(['lifeline-2026-11-02T12-00-00Z', 'lifeline-2026-11-03T12-00-00Z']);
+      // The installation's owner (the default workspace) sees them in its metrics; another workspace does not.
+      const metrics = await t.request('GET', '/v1/metrics', { token: t.creds.apiKey });
+      expect(metrics.json).toContain(
+        `lifeline_backup_last_success_timestamp_seconds ${(t.clock.now() - DAY) / 1000}`,
+      );
+      expect(metrics.json).toContain('lifeline_backup_interval_seconds 86400');
+      expect(metrics.json).not.toContain('lifeline_backup_last_failure_timestamp_seconds 1');
+      const other = await t.createWorkspace('tenant');
+      expect((await t.request('GET', '/v1/metrics', { token: other.apiKey })).json).not.toContain(
+        'lifeline_backup',
+      );
     } finally {
       await t.close();
     }

@@ -23,13 +23,15 @@ const RETRY_MS = 10 * 60_000;
  */
 export class BackupScheduler {
   readonly #databasePath: string;
-  readonly #schedule: BackupSchedule;
+  readonly schedule: BackupSchedule;
   readonly #logger: Logger;
   readonly #run: (job: BackupJob) => Promise<BackupOutcome>;
   #nextAt: number | null = null;
   #running: Promise<BackupOutcome | null> | null = null;
   /** When the last backup succeeded (for metrics), once known. */
   lastSuccessAt: number | null = null;
+  /** When the last attempt failed (null: none since this process started). */
+  lastFailureAt: number | null = null;
 
   constructor(opts: {
     databasePath: string;
@@ -38,7 +40,7 @@ export class BackupScheduler {
     run?: (job: BackupJob) => Promise<BackupOutcome>;
   }) {
     this.#databasePath = opts.databasePath;
-    this.#schedule = opts.schedule;
+    this.schedule = opts.schedule;
     this.#logger = opts.logger;
     this.#run = opts.run ?? runBackupOnThread;
   }
@@ -59,22 +61,22 @@ export class BackupScheduler {
   async #attempt(now: number): Promise<BackupOutcome | null> {
     try {
       if (this.#nextAt === null) {
-        const newest = (await listBackups(this.#schedule.dir)).at(-1)?.at ?? null;
+        const newest = (await listBackups(this.schedule.dir)).at(-1)?.at ?? null;
         this.lastSuccessAt = newest;
-        this.#nextAt = nextBackupAt(newest, this.#schedule.intervalMs);
+        this.#nextAt = nextBackupAt(newest, this.schedule.intervalMs);
       }
       if (now < this.#nextAt) return null;
       const started = Date.now();
       const job = {
         databasePath: this.#databasePath,
-        outDir: this.#schedule.dir,
+        outDir: this.schedule.dir,
         now,
-        keep: this.#schedule.keep,
+        keep: this.schedule.keep,
       };
       const outcome = await this.#run(job);
       if (!outcome.ok) throw new Error(outcome.error);
       this.lastSuccessAt = now;
-      this.#nextAt = now + this.#schedule.intervalMs;
+      this.#nextAt = now + this.schedule.intervalMs;
       this.#logger.info('backup taken', {
         path: outcome.backup.path,
         bytes: outcome.backup.manifest.databaseBytes,
@@ -84,8 +86,9 @@ export class BackupScheduler {
       return outcome;
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
-      this.#nextAt = now + Math.min(RETRY_MS, this.#schedule.intervalMs);
-      this.#logger.error('backup failed', { dir: this.#schedule.dir, error });
+      this.lastFailureAt = now;
+      this.#nextAt = now + Math.min(RETRY_MS, this.schedule.intervalMs);
+      this.#logger.error('backup failed', { dir: this.schedule.dir, error });
       return { ok: false, error };
     }
   }

@@ -138,3 +138,29 @@ export async function workspaceMetrics(db: Db, workspaceId: string, now: number)
     },
   ];
 }
+
+/** The installation's scheduled backups (`BACKUP_DIR`): alert when the last success is older than a day or so. */
+export function backupMetrics(backups: {
+  lastSuccessAt: number | null;
+  lastFailureAt: number | null;
+  schedule: { intervalMs: number };
+}): MetricFamily[] {
+  const at = (ms: number | null): Sample[] => (ms === null ? [] : [{ labels: {}, value: ms / 1000 }]);
+  return [
+    {
+      name: 'lifeline_backup_last_success_timestamp_seconds',
+      help: 'When the newest backup in BACKUP_DIR was taken (absent: none yet).',
+      samples: at(backups.lastSuccessAt),
+    },
+    {
+      name: 'lifeline_backup_last_failure_timestamp_seconds',
+      help: 'When a scheduled backup last failed since the server started (absent: none).',
+      samples: at(backups.lastFailureAt),
+    },
+    {
+      name: 'lifeline_backup_interval_seconds',
+      help: 'How often backups are scheduled (BACKUP_INTERVAL_H).',
+      samples: [{ labels: {}, value: backups.schedule.intervalMs / 1000 }],
+    },
+  ];
+}

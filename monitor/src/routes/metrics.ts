@@ -1,8 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { defaultWorkspace } from '@lifeline/db';
 import { requireAdmin } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
 import { errorResponses } from '../http/openapi.ts';
-import { workspaceMetrics } from '../metrics/collect.ts';
+import { backupMetrics, workspaceMetrics } from '../metrics/collect.ts';
 import { EXPOSITION_CONTENT_TYPE, formatMetrics } from '../metrics/exposition.ts';
 
 const metricsRoute = createRoute({
@@ -24,8 +25,11 @@ const metricsRoute = createRoute({
 });
 
 export const metricsRoutes = new OpenAPIHono<AppEnv>().openapi(metricsRoute, async (c) => {
-  const { db, clock } = c.var.deps;
+  const { db, clock, backups } = c.var.deps;
   const families = await workspaceMetrics(db, c.var.admin.workspaceId, clock.now());
+  // The installation's backups are its owner's business: the default workspace's metrics carry them.
+  if (backups && (await defaultWorkspace(db))?.id === c.var.admin.workspaceId)
+    families.push(...backupMetrics(backups));
   return c.text(formatMetrics(families), 200, {
     'Content-Type': EXPOSITION_CONTENT_TYPE,
     'Cache-Control': 'no-store',
