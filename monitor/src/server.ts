@@ -1,5 +1,5 @@
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { createServer, type RequestListener } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
@@ -22,7 +22,7 @@ import { jsonLogger, type Logger } from './logger.ts';
 import { WorkNotifier } from './pipeline/notifier.ts';
 import { nodeFetcher } from './probes/fetch-node.ts';
 import { decodeSecretsKey, generateSecretsKey, SecretBox, SecretBoxError } from './secret-box.ts';
-import { CustomDomains, hostOf, mayBeMapped } from './site/custom-domains.ts';
+import { CustomDomains, hostOf, mayBeMapped, OWN_DOMAIN_HEADER } from './site/custom-domains.ts';
 import { loadSite } from './site/mount.ts';
 import { createGuardedFetch } from './subscriptions/guarded-fetch.ts';
 import { dispatchAlerts } from './tick.ts';
@@ -191,12 +191,28 @@ function onCustomDomains(domains: CustomDomains, next: RequestListener): Request
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const pathname = q === -1 ? url : url.slice(0, q);
+    // Only this server says a request came in on a workspace's own host name (pages link from its root).
+    if (req.headers[OWN_DOMAIN_HEADER] !== undefined) setOwnDomainHeader(req, false);
     if (!mayBeMapped(pathname)) return next(req, res);
     void domains.route(hostOf(req.headers.host), pathname).then((mapped) => {
-      if (mapped !== pathname) req.url = mapped + (q === -1 ? '' : url.slice(q));
+      if (mapped !== pathname) {
+        req.url = mapped + (q === -1 ? '' : url.slice(q));
+        setOwnDomainHeader(req, true);
+      }
       next(req, res);
     });
   };
+}
+
+/** Sets or removes the own-domain marker in both header views Node keeps (frameworks read either). */
+function setOwnDomainHeader(req: IncomingMessage, on: boolean): void {
+  const raw = req.rawHeaders;
+  for (let i = raw.length - 2; i >= 0; i -= 2)
+    if (raw[i]!.toLowerCase() === OWN_DOMAIN_HEADER) raw.splice(i, 2);
+  delete req.headers[OWN_DOMAIN_HEADER];
+  if (!on) return;
+  raw.push(OWN_DOMAIN_HEADER, '1');
+  req.headers[OWN_DOMAIN_HEADER] = '1';
 }
 
 /**

@@ -25,7 +25,7 @@ import { WorkNotifier } from './pipeline/notifier.ts';
 import { configureRetention } from './reliability/retention.ts';
 import { SecretBox } from './secret-box.ts';
 import { isSitePath, siteContext } from './site/context.ts';
-import { CustomDomains, hostOf, mayBeMapped } from './site/custom-domains.ts';
+import { CustomDomains, hostOf, mayBeMapped, OWN_DOMAIN_HEADER } from './site/custom-domains.ts';
 import { dispatchAlerts, tick } from './tick.ts';
 import { ensureWorkspaceDefaults } from './workspace-defaults.ts';
 
@@ -159,14 +159,25 @@ export default {
     const { app, deps, locals } = await getIsolate(env);
     const url = new URL(incoming.url);
     const host = hostOf(url.host);
+    // A workspace's own host name serves its status page (see site/custom-domains.ts); only this Worker
+    // says a request came in on one.
+    const mapped = mayBeMapped(url.pathname)
+      ? await deps.customDomains!.route(host, url.pathname)
+      : url.pathname;
     let request = incoming;
-    // A workspace's own host name serves its status page (see site/custom-domains.ts).
-    if (mayBeMapped(url.pathname)) {
-      const mapped = await deps.customDomains!.route(host, url.pathname);
+    if (mapped !== url.pathname || incoming.headers.has(OWN_DOMAIN_HEADER)) {
+      const headers = new Headers(incoming.headers);
+      headers.delete(OWN_DOMAIN_HEADER);
       if (mapped !== url.pathname) {
         url.pathname = mapped;
-        request = new Request(url, incoming);
+        headers.set(OWN_DOMAIN_HEADER, '1');
       }
+      request = new Request(url, {
+        method: incoming.method,
+        headers,
+        body: incoming.body,
+        redirect: 'manual',
+      });
     }
     // Links the API prints use the first address it is reached at, unless that is a workspace's own.
     if (!deps.publicUrl && (await deps.customDomains!.slugFor(host)) === null) deps.publicUrl = url.origin;

@@ -5,7 +5,11 @@ import { heartbeat, startTestServer, type TestServer } from './helpers.ts';
 let s: TestServer;
 
 /** A request as a browser on `host` sends it, to the test server (fetch cannot set Host). */
-function get(host: string, path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
+function get(
+  host: string,
+  path: string,
+  init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
   const { port } = new URL(s.url);
   return new Promise<{ status: number; body: string; type: string }>((resolve, reject) => {
     const body = init.body === undefined ? undefined : JSON.stringify(init.body);
@@ -16,6 +20,7 @@ function get(host: string, path: string, init: { method?: string; token?: string
         path,
         method: init.method ?? 'GET',
         headers: {
+          ...init.headers,
           host,
           ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
           ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
@@ -67,9 +72,17 @@ describe('a status page on a custom domain', () => {
     expect(page.type).toContain('text/html');
     expect(page.body).toContain('Acme SMS');
     expect((await get('status.acme.test', '/history')).body).toContain('Acme SMS');
+    // Its links stay at the root of its own host name.
+    expect(page.body).toContain('href="/history"');
+    expect(page.body).not.toContain('/s/acme/');
     const feed = await get('status.acme.test', '/history.atom');
     expect(feed.status).toBe(200);
     expect(feed.body).toContain('Acme SMS');
+    expect(feed.body).toContain('https://status.acme.test/');
+    expect(feed.body).not.toContain('/s/acme');
+    // A client cannot claim to be on the own host name elsewhere (a CDN would cache what it got).
+    const spoofed = await get('127.0.0.1', '/s/acme', { headers: { 'x-lifeline-own-domain': '1' } });
+    expect(spoofed.body).toContain('href="/s/acme/history"');
     expect((await get('status.acme.test', '/badge/status.svg')).type).toContain('image/svg+xml');
 
     // The API, the admin pages, other workspaces' pages and assets are the same on every host.

@@ -311,6 +311,8 @@ describe('the Worker in workerd (wrangler dev, local D1)', () => {
     const domainPage = await onDomain('/');
     expect(domainPage.status).toBe(200);
     expect(domainPage.body).toContain('Edge Two SMS');
+    expect(domainPage.body).toContain('href="/history"'); // links from its own root
+    expect(domainPage.body).not.toContain('/s/edge-two');
     expect(JSON.parse((await onDomain('/healthz')).body).ok, 'the API is the same on every host').toBe(true);
     expect(summary.json.page.name).not.toBe('Edge Two SMS');
     expect((await http('GET', '/s/no-such-page')).status).toBe(404);

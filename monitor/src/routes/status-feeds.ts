@@ -8,6 +8,7 @@ import { type Context, Hono } from 'hono';
 import type { PublicWorkspace } from '../../../status-site/src/read-model.ts';
 import type { AppEnv } from '../http/env.ts';
 import { errorBody } from '../http/errors.ts';
+import { hostOf, OWN_DOMAIN_HEADER } from '../site/custom-domains.ts';
 import { statusReadModelFor } from '../site/read-model.ts';
 import {
   atomFeed,
@@ -37,6 +38,9 @@ async function workspaceOf(c: C): Promise<PublicWorkspace | null> {
 }
 
 function baseUrl(c: C, ws: PublicWorkspace): string {
+  // Asked on the workspace's own host name: links stay there (https: TLS is the proxy's).
+  const own = c.req.header(OWN_DOMAIN_HEADER) === '1' ? hostOf(c.req.header('host')) : null;
+  if (own) return `https://${own}`;
   const origin = c.var.deps.publicUrl || new URL(c.req.url).origin;
   return ws.isDefault ? origin : `${origin}/s/${encodeURIComponent(ws.slug)}`;
 }

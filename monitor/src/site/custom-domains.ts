@@ -9,6 +9,9 @@
  */
 import { type Db, listCustomDomains } from '@lifeline/db';
 
+/** Set by the server alone on a request it mapped from a workspace's own host name (see the status site's `format.ts`). */
+export { OWN_DOMAIN_HEADER } from '../../../status-site/src/lib/format.ts';
+
 /** Paths that mean the same on every host (never mapped to a workspace's page). */
 const EVERY_HOST =
   /^\/(?:v1|admin|s|_astro|docs|openapi\.json|healthz|sw\.js|favicon\.svg|robots\.txt)(?:\/|$)/;

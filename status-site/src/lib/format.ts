@@ -193,6 +193,17 @@ export function lowestDay(days: DayBar[]): DayBar | null {
 }
 
 /** Base path of a workspace's public pages. */
-export function basePath(ws: { slug: string; isDefault: boolean }): string {
-  return ws.isDefault ? '' : `/s/${encodeURIComponent(ws.slug)}`;
+export function basePath(ws: { slug: string; isDefault: boolean }, ownDomain = false): string {
+  // On the workspace's own host name its page is the root (the server maps paths under `/s/<slug>`).
+  return ws.isDefault || ownDomain ? '' : `/s/${encodeURIComponent(ws.slug)}`;
+}
+
+/**
+ * The header the server sets (and strips from what clients send) on a request it mapped from a
+ * workspace's own host name, so pages link from its root.
+ */
+export const OWN_DOMAIN_HEADER = 'x-lifeline-own-domain';
+
+export function onOwnDomain(request: Request): boolean {
+  return request.headers.get(OWN_DOMAIN_HEADER) === '1';
 }

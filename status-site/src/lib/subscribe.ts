@@ -1,13 +1,13 @@
 /** The public subscribe form's handler, shared by `/subscribe` and `/s/<slug>/subscribe`. */
 import type { PublicWorkspace, SiteContext } from '../read-model.ts';
-import { basePath } from './format.ts';
+import { basePath, onOwnDomain } from './format.ts';
 
 export async function subscribe(site: SiteContext, ws: PublicWorkspace, request: Request): Promise<Response> {
   const back = (result: string) =>
     new Response(null, {
       status: 303,
       headers: {
-        Location: `${basePath(ws) || ''}/?subscribed=${result}#subscribe`,
+        Location: `${basePath(ws, onOwnDomain(request))}/?subscribed=${result}#subscribe`,
         'Cache-Control': 'no-store',
       },
     });
