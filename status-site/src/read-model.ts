@@ -580,6 +580,13 @@ export interface PublicSubscriptionsModel {
     email: string,
     now: number,
   ): Promise<'pending' | 'invalid' | 'unavailable' | 'busy'>;
+  /** A Slack or Discord channel's webhook URL (https, a public address), posted each update; no confirmation. */
+  subscribeChat(
+    workspaceId: string,
+    channel: 'slack' | 'discord',
+    url: string,
+    now: number,
+  ): Promise<'subscribed' | 'invalid' | 'unavailable' | 'busy'>;
   /** The VAPID public key visitors' browsers subscribe with; null where web push is unavailable. */
   pushPublicKey(): string | null;
   /**

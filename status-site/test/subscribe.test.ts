@@ -61,4 +61,33 @@ describe('subscribe form', () => {
     expect(await page.locator('#subscribe [role=alert]').textContent()).toContain('does not look right');
     await page.close();
   });
+
+  it('posts updates to a Slack or Discord channel from the page: URL sealed, bad URLs refused plainly', async () => {
+    const page = await browser.newPage();
+    await page.goto(s.url);
+    const form = page.locator('#subscribe form.chat-subscribe');
+    await form.locator('input[name=url]').fill('https://hooks.slack.com/services/T0LIFE/B0LINE/visitorTOKEN');
+    await form.locator('button').click();
+    await page.waitForURL(/subscribed=slack/);
+    expect(await page.locator('#subscribe [role=status]').textContent()).toContain(
+      'posted to that Slack channel',
+    );
+    const rows = await listStatusSubscribers(s.deps.db, s.creds.workspaceId, { limit: 10 });
+    const slack = rows.find((r) => r.channel === 'slack')!;
+    expect(slack).toMatchObject({ status: 'confirmed', endpoint: 'https://hooks.slack.com/…OKEN' });
+    expect(JSON.stringify(rows)).not.toContain('visitorTOKEN');
+
+    // Plain http, or a private address, is refused on the page, saying why.
+    for (const url of ['http://hooks.slack.com/services/T/B/x', 'https://10.0.0.5/api/webhooks/1/x']) {
+      await page.goto(s.url);
+      await form.locator('label.check', { hasText: 'Discord' }).locator('input').check();
+      await form.locator('input[name=url]').fill(url);
+      await form.locator('button').click();
+      await page.waitForURL(/subscribed=invalid-url/);
+      expect(await page.locator('#subscribe [role=alert]').textContent()).toContain(
+        'https, on a public address',
+      );
+    }
+    await page.close();
+  });
 });

@@ -22,6 +22,19 @@ export function publicSubscriptionsModel(
         throw err;
       }
     },
+    async subscribeChat(workspaceId, channel, url, now) {
+      const parsed = newStatusSubscriptionSchema.safeParse({ channel, url });
+      if (!parsed.success) return 'invalid';
+      try {
+        await subscribe(deps, workspaceId, parsed.data, now);
+        return 'subscribed';
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 400) return 'invalid';
+        if (err instanceof ApiError && err.status === 503) return 'unavailable';
+        if (err instanceof ApiError && err.status === 429) return 'busy';
+        throw err;
+      }
+    },
     pushPublicKey: () => deps.alerts?.vapidPublicKey ?? null,
     addByAdmin: (workspaceId, body, now) =>
       attempt(newStatusSubscriptionSchema, body, async (parsed) => {

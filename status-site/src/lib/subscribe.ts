@@ -1,4 +1,7 @@
-/** The public subscribe form's handler, shared by `/subscribe` and `/s/<slug>/subscribe`. */
+/**
+ * The public subscribe forms' handler (an email address, or a Slack or Discord channel's webhook URL),
+ * shared by `/subscribe` and `/s/<slug>/subscribe`.
+ */
 import type { PublicWorkspace, SiteContext } from '../read-model.ts';
 import { basePath, onOwnDomain } from './format.ts';
 
@@ -11,13 +14,25 @@ export async function subscribe(site: SiteContext, ws: PublicWorkspace, request:
         'Cache-Control': 'no-store',
       },
     });
-  let email = '';
+  let form: FormData;
   try {
-    const v = (await request.formData()).get('email');
-    email = typeof v === 'string' ? v.trim() : '';
+    form = await request.formData();
   } catch {
     return back('invalid');
   }
+  const channel = form.get('channel');
+  if (channel === 'slack' || channel === 'discord') {
+    const url = form.get('url');
+    const outcome = await site.subscriptions.subscribeChat(
+      ws.id,
+      channel,
+      typeof url === 'string' ? url.trim() : '',
+      site.now(),
+    );
+    return back(outcome === 'subscribed' ? channel : outcome === 'invalid' ? 'invalid-url' : outcome);
+  }
+  const v = form.get('email');
+  const email = typeof v === 'string' ? v.trim() : '';
   const outcome = await site.subscriptions.subscribeEmail(ws.id, email, site.now());
   return back(outcome === 'pending' ? 'email' : outcome);
 }
