@@ -9,32 +9,25 @@ import { attempt } from './attempt.ts';
 export function publicSubscriptionsModel(
   deps: Pick<Deps, 'db' | 'secretBox' | 'alerts' | 'allowPrivateSubscriptionTargets'>,
 ): PublicSubscriptionsModel {
+  /** A visitor's subscription through the API's own validation and service, as the form's outcome. */
+  async function visitor<T extends string>(workspaceId: string, body: unknown, now: number, done: T) {
+    const parsed = newStatusSubscriptionSchema.safeParse(body);
+    if (!parsed.success) return 'invalid' as const;
+    try {
+      await subscribe(deps, workspaceId, parsed.data, now);
+      return done;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 400) return 'invalid' as const;
+      if (err instanceof ApiError && err.status === 503) return 'unavailable' as const;
+      if (err instanceof ApiError && err.status === 429) return 'busy' as const;
+      throw err;
+    }
+  }
   return {
-    async subscribeEmail(workspaceId, email, now) {
-      const parsed = newStatusSubscriptionSchema.safeParse({ channel: 'email', email });
-      if (!parsed.success) return 'invalid';
-      try {
-        await subscribe(deps, workspaceId, parsed.data, now);
-        return 'pending';
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 503) return 'unavailable';
-        if (err instanceof ApiError && err.status === 429) return 'busy';
-        throw err;
-      }
-    },
-    async subscribeChat(workspaceId, channel, url, now) {
-      const parsed = newStatusSubscriptionSchema.safeParse({ channel, url });
-      if (!parsed.success) return 'invalid';
-      try {
-        await subscribe(deps, workspaceId, parsed.data, now);
-        return 'subscribed';
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 400) return 'invalid';
-        if (err instanceof ApiError && err.status === 503) return 'unavailable';
-        if (err instanceof ApiError && err.status === 429) return 'busy';
-        throw err;
-      }
-    },
+    subscribeEmail: (workspaceId, email, now) =>
+      visitor(workspaceId, { channel: 'email', email }, now, 'pending'),
+    subscribeChat: (workspaceId, channel, url, now) =>
+      visitor(workspaceId, { channel, url }, now, 'subscribed'),
     pushPublicKey: () => deps.alerts?.vapidPublicKey ?? null,
     addByAdmin: (workspaceId, body, now) =>
       attempt(newStatusSubscriptionSchema, body, async (parsed) => {
