@@ -526,12 +526,30 @@ export interface AdminModel {
   ): Promise<{ events: AuditEventRow[]; nextCursor: string | null }>;
   /** The signed-in admin's two-factor sign-in (TOTP with recovery codes). */
   twoFactor: TwoFactorModel;
+  /** The installation's scheduled backups, for the default workspace's admins. */
+  backups: BackupsAdmin;
   /** The workspace's name, slug and heartbeat interval: the same rules as `/v1/workspace`. */
   workspace: {
     get(workspaceId: string): Promise<WorkspaceSettings>;
     /** The body of `PATCH /v1/workspace`, checked as the API checks it. */
     update(workspaceId: string, body: unknown): Promise<AdminResult<WorkspaceSettings>>;
   };
+}
+
+export interface BackupsAdmin {
+  /** Null unless backups are scheduled (`BACKUP_DIR`) and this is the default workspace (the installation's owner). */
+  status(workspaceId: string): Promise<{
+    dir: string;
+    intervalH: number;
+    keep: number;
+    lastSuccessAt: number | null;
+    lastFailureAt: number | null;
+    running: boolean;
+    /** Newest first. */
+    backups: { name: string; at: number }[];
+  } | null>;
+  /** "Back up now": waits for it; the error says why not. */
+  runNow(workspaceId: string, now: number): Promise<AdminResult<{ name: string; bytes: number }>>;
 }
 
 export interface TwoFactorModel {

@@ -50,22 +50,52 @@ export class BackupScheduler {
    * started. Never rejects: a failure is logged and retried later.
    */
   runIfDue(now: number): Promise<BackupOutcome | null> {
+    return this.#start(now, false);
+  }
+
+  /**
+   * Takes a backup now, whatever the schedule (an admin's "Back up now"); the next scheduled one is then an
+   * interval later. Null if one is running already.
+   */
+  runNow(now: number): Promise<BackupOutcome | null> {
+    return this.#start(now, true);
+  }
+
+  /** The schedule and the last outcomes, for the admin pages. */
+  async status(): Promise<{
+    schedule: BackupSchedule;
+    lastSuccessAt: number | null;
+    lastFailureAt: number | null;
+    running: boolean;
+    backups: { name: string; at: number }[];
+  }> {
+    const backups = await listBackups(this.schedule.dir).catch(() => []);
+    return {
+      schedule: this.schedule,
+      lastSuccessAt: this.lastSuccessAt ?? backups.at(-1)?.at ?? null,
+      lastFailureAt: this.lastFailureAt,
+      running: this.#running !== null,
+      backups: backups.reverse(),
+    };
+  }
+
+  #start(now: number, force: boolean): Promise<BackupOutcome | null> {
     if (this.#running) return Promise.resolve(null);
-    const attempt = this.#attempt(now).finally(() => {
+    const attempt = this.#attempt(now, force).finally(() => {
       this.#running = null;
     });
     this.#running = attempt;
     return attempt;
   }
 
-  async #attempt(now: number): Promise<BackupOutcome | null> {
+  async #attempt(now: number, force: boolean): Promise<BackupOutcome | null> {
     try {
       if (this.#nextAt === null) {
         const newest = (await listBackups(this.schedule.dir)).at(-1)?.at ?? null;
         this.lastSuccessAt = newest;
         this.#nextAt = nextBackupAt(newest, this.schedule.intervalMs);
       }
-      if (now < this.#nextAt) return null;
+      if (!force && now < this.#nextAt) return null;
       const started = Date.now();
       const job = {
         databasePath: this.#databasePath,

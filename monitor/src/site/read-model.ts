@@ -70,6 +70,7 @@ import { createEnrollmentCode } from '../services/enrollment.ts';
 import { changeWorkspace, getWorkspace } from '../services/workspace.ts';
 import { createAlertsAdmin } from './alerts-admin.ts';
 import { attempt } from './attempt.ts';
+import { createBackupsAdmin } from './backups-admin.ts';
 import { createProbesAdmin } from './probes-admin.ts';
 import { createTwoFactor } from './two-factor.ts';
 
@@ -629,6 +630,7 @@ export function createAdminModel(deps: Deps): AdminModel {
         ...(page.before && /^aud_[0-9]{1,15}$/.test(page.before) ? { before: page.before } : {}),
       }),
     twoFactor: createTwoFactor(deps),
+    backups: createBackupsAdmin(deps),
     workspace: {
       get: (workspaceId) => getWorkspace(deps, workspaceId),
       update: (workspaceId, body) =>
