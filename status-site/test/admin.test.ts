@@ -135,6 +135,19 @@ describe('admin pages', () => {
     const statuses = await page.locator('tbody tr td:nth-child(2)').allTextContents();
     expect(statuses).toEqual(expect.arrayContaining(['queued', 'leased', 'submitted', 'sent', 'delivered']));
 
+    // Support's question, "did my customer get it?": the list by recipient, written as people write numbers.
+    const sent = await fleet.s.request('GET', '/v1/messages?status=delivered&limit=1', {
+      token: fleet.s.creds.apiKey,
+    });
+    const recipient: string = sent.json.messages[0].to;
+    const spaced = `${recipient.slice(0, 3)} ${recipient.slice(3, 7)}-${recipient.slice(7)}`;
+    await page.goto(`${fleet.s.url}/admin/messages?to=${encodeURIComponent(spaced)}`);
+    const byRecipient = await page.locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(byRecipient.length).toBeGreaterThan(0);
+    expect(new Set(byRecipient)).toEqual(new Set([recipient]));
+    await page.goto(`${fleet.s.url}/admin/messages?to=07700900123`);
+    expect(await page.locator('[role=alert]').textContent()).toContain('international format');
+
     // A scheduled message says when it will go.
     const sendAt = fleet.s.clock.now() + 3 * 3_600_000;
     const scheduled = await fleet.s.request('POST', '/v1/messages', {
