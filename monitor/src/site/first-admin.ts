@@ -46,10 +46,10 @@ export async function ensureFirstAdmin(
   return { email, password };
 }
 
-/** Sets a new random password for an admin (or creates the admin in the default workspace). */
 /**
- * The operator's recovery for a locked-out admin (run with access to the server): a new password, and
- * two-factor sign-in turned off if it was on (the phone and the recovery codes may both be lost).
+ * Sets a new random password for an admin (or creates the admin in the default workspace): the operator's
+ * recovery for a locked-out admin, so two-factor sign-in is turned off too if it was on (the phone and the
+ * recovery codes may both be lost).
  */
 export async function setAdminPassword(
   db: Db,
